@@ -1,0 +1,23 @@
+/** Two projects: everything on the real Redis, and the integration suite again on ioredis-mock. */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
+const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  collectCoverageFrom: ['lib/**/*.ts', '!lib/**/index.ts'],
+  coverageReporters: ['text-summary', 'lcov'],
+  testTimeout: 30000,
+  projects: [
+    {
+      ...base,
+      displayName: 'redis',
+      testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/cluster/', '/test/chaos/'],
+    },
+    {
+      ...base,
+      displayName: 'mock',
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
+      setupFiles: ['<rootDir>/test/support/use-mock-backend.ts'],
+    },
+  ],
+};

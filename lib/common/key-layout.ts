@@ -1,0 +1,112 @@
+import { formatAgentId, type AgentId } from '../messaging/models/agent-id';
+import type { MessagePriority } from '../messaging/models/message.enums';
+
+/** Version of the key layout and stored formats; written to `<prefix>:layout` on start. */
+export const KEY_LAYOUT_VERSION = 1;
+
+/** The default key prefix. */
+export const DEFAULT_KEY_PREFIX = 'ao';
+
+/** Keys of one agent's message queue. All share the agent's hash tag, so scripts touch one slot. */
+export interface QueueKeys {
+  ready: Record<MessagePriority, string>;
+  delayed: string;
+  reserved: string;
+  bodies: string;
+  attempts: string;
+  errors: string;
+  dead: string;
+  dedup: string;
+  seq: string;
+  wake: string;
+}
+
+/**
+ * The one place where key names are built (see docs/PROTOCOL.md).
+ * Ids reaching here were validated, so no input can name a key outside its agent and prefix.
+ */
+export class KeyLayout {
+  constructor(readonly prefix: string) {}
+
+  /** `{type/instance}`: the hash tag shared by every key of one agent. */
+  tag(agent: AgentId): string {
+    return `{${formatAgentId(agent)}}`;
+  }
+
+  /** Holds {@link KEY_LAYOUT_VERSION}. */
+  get layout(): string {
+    return `${this.prefix}:layout`;
+  }
+
+  /** Set of `type/instance` of every agent that has a message queue. */
+  get queueIndex(): string {
+    return `${this.prefix}:queues`;
+  }
+
+  /** Hash subscriptionId → `type/instance|type,type`. */
+  get subscriptions(): string {
+    return `${this.prefix}:subs`;
+  }
+
+  /** Set of subscription ids interested in one message type. */
+  subscribers(messageType: string): string {
+    return `${this.prefix}:subs:${messageType}`;
+  }
+
+  /** Keys of one agent's queue. */
+  queue(agent: AgentId): QueueKeys {
+    const base = `${this.prefix}:${this.tag(agent)}:q`;
+    return {
+      ready: { 9: `${base}:ready:9`, 5: `${base}:ready:5`, 1: `${base}:ready:1` },
+      delayed: `${base}:delayed`,
+      reserved: `${base}:reserved`,
+      bodies: `${base}:bodies`,
+      attempts: `${base}:attempts`,
+      errors: `${base}:errors`,
+      dead: `${base}:dead`,
+      dedup: `${base}:dedup`,
+      seq: `${base}:seq`,
+      wake: `${base}:wake`,
+    };
+  }
+
+  /** Hash of one registered agent. */
+  agent(agent: AgentId): string {
+    return `${this.prefix}:${this.tag(agent)}:agent`;
+  }
+
+  /** Capability set of one agent (JSON string). */
+  capabilities(agent: AgentId): string {
+    return `${this.prefix}:${this.tag(agent)}:caps`;
+  }
+
+  /** Set of `type/instance` of registered agents. */
+  get agentIndex(): string {
+    return `${this.prefix}:agents`;
+  }
+
+  /** Set of `type/instance` of agents that stored capabilities. */
+  get capabilityIndex(): string {
+    return `${this.prefix}:caps`;
+  }
+
+  /** Pub/sub channel of registry events. */
+  get registryChannel(): string {
+    return `${this.prefix}:events:registry`;
+  }
+
+  /** Hash holding one circuit breaker's shared state. */
+  breaker(name: string): string {
+    return `${this.prefix}:breaker:{${name}}`;
+  }
+
+  /** Set of breaker names. */
+  get breakerIndex(): string {
+    return `${this.prefix}:breakers`;
+  }
+
+  /** Pub/sub channel of breaker state changes. */
+  get breakerChannel(): string {
+    return `${this.prefix}:events:breaker`;
+  }
+}

@@ -1,0 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** A connection the package can use: a single-node `Redis` or a `Cluster`. */
+export type RedisClient = Redis | Cluster;

@@ -1,0 +1,3 @@
+export * from './coordination.error';
+export * from './validation.error';
+export * from './runtime.errors';

@@ -1,0 +1,83 @@
+import { AgentCoordinationError, ErrorCode } from './coordination.error';
+
+/** Redis could not be reached or answered with an error. Usually worth retrying. */
+export class RedisOperationError extends AgentCoordinationError {
+  constructor(
+    /** What the package was doing, e.g. `receive`. */
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(
+      ErrorCode.REDIS_ERROR,
+      `Redis failed during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      true,
+      { cause },
+    );
+  }
+}
+
+/** A Lua script answered with a code this client does not know: client and keys disagree. */
+export class UnexpectedScriptResultError extends AgentCoordinationError {
+  constructor(
+    readonly script: string,
+    readonly result: unknown,
+  ) {
+    super(
+      ErrorCode.UNEXPECTED_SCRIPT_RESULT,
+      `Script ${script} returned ${JSON.stringify(result)}`,
+    );
+  }
+}
+
+/** `request()` got no RESPONSE within its timeout. */
+export class RequestTimeoutError extends AgentCoordinationError {
+  constructor(
+    readonly correlationId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      ErrorCode.REQUEST_TIMEOUT,
+      `No response to request ${correlationId} within ${timeoutMs} ms`,
+      true,
+    );
+  }
+}
+
+/**
+ * Thrown by a message handler to say the message can never succeed:
+ * it is dead-lettered at once instead of retried.
+ */
+export class PermanentMessageError extends AgentCoordinationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.PERMANENT_MESSAGE, message, false, options);
+  }
+}
+
+/** An operation was cancelled through its `AbortSignal`. */
+export class OperationAbortedError extends AgentCoordinationError {
+  constructor(operation: string, reason?: unknown) {
+    super(ErrorCode.ABORTED, `${operation} was aborted`, false, { cause: reason });
+  }
+}
+
+/** The component was closed and takes no more work. */
+export class ClosedError extends AgentCoordinationError {
+  constructor(component: string) {
+    super(ErrorCode.CLOSED, `${component} is closed`, false);
+  }
+}
+
+/** True when `error` is a {@link RedisOperationError}. */
+export function isRedisOperationError(error: unknown): error is RedisOperationError {
+  return error instanceof RedisOperationError;
+}
+
+/** True when `error` is a {@link RequestTimeoutError}. */
+export function isRequestTimeoutError(error: unknown): error is RequestTimeoutError {
+  return error instanceof RequestTimeoutError;
+}
+
+/** True when `error` is a {@link PermanentMessageError}. */
+export function isPermanentMessageError(error: unknown): error is PermanentMessageError {
+  return error instanceof PermanentMessageError;
+}

@@ -1,0 +1,45 @@
+import { AgentCoordinationError, ErrorCode } from './coordination.error';
+
+/**
+ * Input that breaks a documented rule. Thrown before anything touches Redis.
+ */
+export class ValidationError extends AgentCoordinationError {
+  constructor(
+    /** Dotted path of the offending field, e.g. `message.sender.type`. */
+    readonly field: string,
+    /** The rule that failed, e.g. `matches`, `maxLength`, `isEnum`. */
+    readonly rule: string,
+    detail: string,
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED,
+  ) {
+    super(code, `Invalid ${field}: ${detail} (rule: ${rule})`, false);
+  }
+}
+
+/** A payload larger than `maxPayloadBytes` once serialised. */
+export class PayloadTooLargeError extends ValidationError {
+  constructor(
+    field: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      field,
+      'maxPayloadBytes',
+      `${size} bytes exceeds the limit of ${limit}`,
+      ErrorCode.PAYLOAD_TOO_LARGE,
+    );
+  }
+}
+
+/** Options or configuration that cannot work, e.g. a breaker whose thresholds contradict. */
+export class ConfigurationError extends ValidationError {
+  constructor(field: string, rule: string, detail: string) {
+    super(field, rule, detail, ErrorCode.INVALID_CONFIG);
+  }
+}
+
+/** True when `error` is a {@link ValidationError} (including its subclasses). */
+export function isValidationError(error: unknown): error is ValidationError {
+  return error instanceof ValidationError;
+}

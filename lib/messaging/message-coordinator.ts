@@ -1,0 +1,122 @@
+import type { AgentId } from './models/agent-id';
+import type { AgentMessage } from './models/agent-message';
+import type { FailureType, MessageType } from './models/message.enums';
+import type {
+  MessageResult,
+  MessageSubscription,
+  QueueMessage,
+  QueueStats,
+  ReceivedMessage,
+} from './models/queue-message';
+
+/** Runtime limits of a coordinator; see {@link MessageCoordinator.configure}. */
+export interface CoordinatorLimits {
+  /** Undelivered messages (ready + delayed + reserved) one recipient may hold. Default 10 000. */
+  queueSize: number;
+  /** Retries after the first delivery before a message is dead-lettered. Default 3. */
+  retryAttempts: number;
+  /** First retry delay. Default 1 000 ms. */
+  backoffBaseMs: number;
+  /** Growth per retry. Default 2. */
+  backoffFactor: number;
+  /** Largest retry delay. Default 30 000 ms. */
+  backoffMaxMs: number;
+  /** Jitter of retry delays. Default `full`. */
+  jitter: 'none' | 'full' | 'equal';
+  /** How long a messageId is remembered per recipient to refuse duplicates. Default 600 000 ms. */
+  dedupWindowMs: number;
+}
+
+/** Options of {@link MessageCoordinator.receive}. */
+export interface ReceiveOptions {
+  /** Block up to this long for a message to arrive. 0 (default) returns at once. */
+  waitMs?: number;
+  /** Stop waiting when this fires. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link MessageCoordinator.request}. */
+export interface RequestOptions {
+  /** Reject with `RequestTimeoutError` after this long. */
+  timeoutMs: number;
+  /** Stop waiting when this fires. */
+  signal?: AbortSignal;
+}
+
+/** Paging of {@link MessageCoordinator.deadLetters}. */
+export interface PageOptions {
+  offset?: number;
+  limit?: number;
+}
+
+/** What a message looks like before it is sent: id, timestamp and defaults may be left out. */
+export type OutgoingMessage = Omit<AgentMessage, 'sender' | 'recipient' | 'messageId'> &
+  Partial<Pick<AgentMessage, 'sender' | 'recipient' | 'messageId'>>;
+
+/**
+ * Reliable agent-to-agent messaging. The injection token of the Nest module;
+ * {@link RedisMessageCoordinator} is the Redis implementation.
+ */
+export abstract class MessageCoordinator {
+  /** Enqueues `message` for `recipient`. Never throws for Redis trouble; invalid input throws. */
+  abstract sendMessage(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+  ): Promise<MessageResult>;
+  /** Sends one copy per recipient; one result per recipient, in order. */
+  abstract broadcastMessage(
+    sender: AgentId,
+    message: OutgoingMessage,
+    recipients: AgentId[],
+  ): Promise<MessageResult[]>;
+  /** Records that `agentId` wants messages of `types` published with {@link publish}. */
+  abstract subscribeToMessages(
+    agentId: AgentId,
+    types: MessageType[],
+  ): Promise<MessageSubscription>;
+  /** Removes a subscription; `false` when it did not exist. */
+  abstract unsubscribe(subscriptionId: string): Promise<boolean>;
+  /** Delivers the message to every agent subscribed to its type. */
+  abstract publish(sender: AgentId, message: OutgoingMessage): Promise<MessageResult[]>;
+  /** Reserves the next due message, or `null`. */
+  abstract receive(
+    agentId: AgentId,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<ReceivedMessage | null>;
+  /** Removes a reserved message for good; `false` for an unknown, stale or used token. */
+  abstract ack(agentId: AgentId, token: string): Promise<boolean>;
+  /** Retries after backoff or dead-letters; `false` for an unknown or stale token. */
+  abstract nack(
+    agentId: AgentId,
+    token: string,
+    failure?: FailureType | `${FailureType}`,
+    error?: string,
+  ): Promise<boolean>;
+  /** Pushes a reservation's deadline out; `false` when it already expired. */
+  abstract extend(agentId: AgentId, token: string, visibilityTimeoutMs: number): Promise<boolean>;
+  /** Returns expired reservations to ready (or dead-letters them); the number moved. */
+  abstract recoverPending(agentId?: AgentId): Promise<number>;
+  /** Changes runtime limits of this instance. */
+  abstract configure(limits: Partial<CoordinatorLimits>): void;
+  /** Sends a REQUEST and resolves with the matching RESPONSE. */
+  abstract request(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+    options: RequestOptions,
+  ): Promise<AgentMessage>;
+  /** Dead-lettered messages, oldest first. */
+  abstract deadLetters(agentId: AgentId, options?: PageOptions): Promise<QueueMessage[]>;
+  /** Puts dead letters back in the queue with attempts reset; the number moved. */
+  abstract replayDeadLetters(agentId: AgentId, messageIds?: string[]): Promise<number>;
+  /** Drops every dead letter of the agent; the number dropped. */
+  abstract purgeDeadLetters(agentId: AgentId): Promise<number>;
+  /** Counts of the agent's queue. */
+  abstract stats(agentId: AgentId): Promise<QueueStats>;
+  /** Agents that have queues, from the index. */
+  abstract listQueues(): Promise<AgentId[]>;
+  /** Releases connections this coordinator opened (never the caller's). */
+  abstract close(): Promise<void>;
+}

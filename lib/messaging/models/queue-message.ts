@@ -1,0 +1,48 @@
+import type { AgentId } from './agent-id';
+import type { AgentMessage } from './agent-message';
+import type { MessagePriority, MessageType } from './message.enums';
+
+/** Outcome of sending one message to one recipient. */
+export interface MessageResult {
+  messageId: string;
+  delivered: boolean;
+  /** Why it was not delivered, e.g. `queue full`. */
+  error?: string;
+  /** The same messageId was sent to this recipient within the de-duplication window. */
+  duplicate?: boolean;
+}
+
+/** A recorded subscription of an agent to message types. */
+export interface MessageSubscription {
+  subscriptionId: string;
+  agentId: AgentId;
+  messageTypes: MessageType[];
+}
+
+/** A message as kept in a recipient's queue. */
+export interface QueueMessage {
+  message: AgentMessage;
+  priority: MessagePriority;
+  /** When the message entered the queue, ISO-8601, on the Redis clock. */
+  enqueuedAt: string;
+  /** Failed deliveries so far (nacks and expired reservations). */
+  deliveryAttempts: number;
+  lastError?: string;
+}
+
+/** One delivery handed to a receiver. */
+export interface ReceivedMessage {
+  /** Unique per delivery; pass it to ack / nack / extend. */
+  token: string;
+  queueMessage: QueueMessage;
+  /** When the reservation lapses, ISO-8601, on the Redis clock. */
+  visibilityDeadline: string;
+}
+
+/** Counts of one agent's queue. */
+export interface QueueStats {
+  ready: number;
+  delayed: number;
+  reserved: number;
+  deadLettered: number;
+}
