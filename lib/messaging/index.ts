@@ -1,2 +1,9 @@
 export * from './models';
 export * from './message-coordinator';
+export * from './redis-message-coordinator';
+export {
+  type RedisMessageCoordinatorOptions,
+  DEFAULT_COORDINATOR_LIMITS,
+} from './coordinator.options';
+export { REPLY_INBOX_TYPE } from './reply-inbox';
+export { BODY_FORMAT_VERSION } from './message-codec';

@@ -1,5 +1,5 @@
 import type { AgentId } from './models/agent-id';
-import type { AgentMessage } from './models/agent-message';
+import type { AgentMessage, JsonObject } from './models/agent-message';
 import type { FailureType, MessageType } from './models/message.enums';
 import type {
   MessageResult,
@@ -107,6 +107,12 @@ export abstract class MessageCoordinator {
     message: OutgoingMessage,
     options: RequestOptions,
   ): Promise<AgentMessage>;
+  /** Answers a REQUEST: sends `payload` as the RESPONSE to its `replyTo`, with its correlation id. */
+  abstract reply(
+    responder: AgentId,
+    request: AgentMessage,
+    payload: JsonObject,
+  ): Promise<MessageResult>;
   /** Dead-lettered messages, oldest first. */
   abstract deadLetters(agentId: AgentId, options?: PageOptions): Promise<QueueMessage[]>;
   /** Puts dead letters back in the queue with attempts reset; the number moved. */

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
 
 /** Identity of an agent. A missing `instance` means `"default"`. */

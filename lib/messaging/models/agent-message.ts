@@ -1,9 +1,11 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
   IsEnum,
+  IsIn,
   IsISO8601,
   IsObject,
   IsOptional,
@@ -89,7 +91,7 @@ export class AgentMessageDto {
   payload!: JsonObject;
 
   @IsOptional()
-  @IsEnum(MessagePriority)
+  @IsIn([MessagePriority.LOW, MessagePriority.NORMAL, MessagePriority.HIGH])
   priority?: MessagePriority;
 
   @IsOptional()

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RedisClient } from './redis-client';
+
+/** A Lua script file, registered on a client under a package-scoped command name. */
+export interface LuaScript {
+  /** Command name on the client, e.g. `tta_send_message`. */
+  readonly command: string;
+  /** Number of KEYS the script takes. */
+  readonly keys: number;
+  /** Script source. */
+  readonly lua: string;
+}
+
+const KEY_COUNT = /-(\d+)\.lua$/;
+
+/**
+ * Loads `<dir>/<file>`; the key count comes from the file name (`send-message-8.lua` takes 8).
+ */
+export function loadLuaScript(dir: string, file: string): LuaScript {
+  const match = KEY_COUNT.exec(file);
+  if (!match) throw new Error(`Script file ${file} does not end in -<keys>.lua`);
+  const name = file.replace(KEY_COUNT, '').replace(/-/g, '_');
+  return {
+    command: `tta_${name}`,
+    keys: Number(match[1]),
+    lua: readFileSync(join(dir, file), 'utf8'),
+  };
+}
+
+type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+const defined = new WeakMap<object, Set<string>>();
+
+/**
+ * Runs a script on `client`, defining it there on first use (ioredis then sends EVALSHA and
+ * falls back to EVAL after a script-cache flush).
+ */
+export function runLuaScript(
+  client: RedisClient,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  let names = defined.get(client);
+  if (!names) {
+    names = new Set();
+    defined.set(client, names);
+  }
+  if (!names.has(script.command)) {
+    client.defineCommand(script.command, { numberOfKeys: script.keys, lua: script.lua });
+    names.add(script.command);
+  }
+  const command = (client as unknown as Record<string, ScriptCommand>)[script.command]!;
+  return command.call(client, ...keys, ...args);
+}

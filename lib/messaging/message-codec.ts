@@ -1,0 +1,160 @@
+import { formatAgentId, parseAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
+import {
+  MESSAGE_ID_PATTERN,
+  type AgentMessage,
+  type JsonObject,
+  type RoutingKey,
+} from './models/agent-message';
+import { MessagePriority, MessageType } from './models/message.enums';
+import type { QueueMessage } from './models/queue-message';
+
+/** Version of the stored body format (the first element of the array). */
+export const BODY_FORMAT_VERSION = 1;
+
+const MESSAGE_TYPES = new Set<string>(Object.values(MessageType));
+const PRIORITIES = new Set<number>([
+  MessagePriority.LOW,
+  MessagePriority.NORMAL,
+  MessagePriority.HIGH,
+]);
+
+/** A stored body that cannot be read back; the message is dead-lettered with this reason. */
+export class MalformedBodyError extends Error {}
+
+/**
+ * Encodes a validated message as the compact body kept once per recipient:
+ * `[1, id, senderType, senderInstance, type, payload, timestampMs, priority, correlationId, replyTo, routing]`,
+ * trailing empty fields left out. The recipient is implied by the queue holding it.
+ */
+export function encodeBody(
+  message: AgentMessage,
+  payloadJson: string,
+  timestampMs: number,
+): string {
+  const sender = message.sender;
+  const routing = message.routing;
+  const hasRouting =
+    routing !== undefined && (routing.topic !== undefined || routing.tags.length > 0);
+  const tail: unknown[] = [
+    message.correlationId ?? null,
+    message.replyTo ? formatAgentId(message.replyTo) : null,
+    hasRouting ? routing : null,
+  ];
+  while (tail.length > 0 && tail[tail.length - 1] === null) tail.pop();
+  const head = [
+    BODY_FORMAT_VERSION,
+    message.messageId,
+    sender.type,
+    sender.instance ?? 'default',
+    message.messageType,
+  ];
+  const rest = [timestampMs, message.priority ?? MessagePriority.NORMAL, ...tail];
+  return `${JSON.stringify(head).slice(0, -1)},${payloadJson},${JSON.stringify(rest).slice(1)}`;
+}
+
+function fail(reason: string): never {
+  throw new MalformedBodyError(reason);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readAgent(text: unknown, field: string): ResolvedAgentId {
+  const id = typeof text === 'string' ? parseAgentId(text) : null;
+  return id ?? fail(`${field} is not an agent id`);
+}
+
+function readRouting(value: unknown): RoutingKey {
+  if (value === undefined || value === null) return { tags: [] };
+  if (
+    !isObject(value) ||
+    !Array.isArray(value.tags) ||
+    !value.tags.every((t) => typeof t === 'string')
+  ) {
+    fail('routing is malformed');
+  }
+  const routing: RoutingKey = { tags: value.tags as string[] };
+  if (typeof value.topic === 'string') routing.topic = value.topic;
+  return routing;
+}
+
+/**
+ * Reads a stored value (`enqueuedAt:priority:body`) back into a queue message.
+ *
+ * @throws MalformedBodyError when anything in it is not as {@link encodeBody} writes it
+ */
+export function decodeStored(
+  stored: string,
+  recipient: AgentId,
+  attempts: number,
+  lastError?: string,
+): QueueMessage {
+  const header = /^(\d+):(\d):/.exec(stored) ?? fail('missing enqueuedAt:priority header');
+  let body: unknown;
+  try {
+    body = JSON.parse(stored.slice(header[0].length));
+  } catch (error) {
+    fail(`body is not JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(body) || body[0] !== BODY_FORMAT_VERSION)
+    fail('body is not a version 1 array');
+  const [
+    ,
+    id,
+    senderType,
+    senderInstance,
+    type,
+    payload,
+    timestampMs,
+    priority,
+    correlationId,
+    replyTo,
+    routing,
+  ] = body as unknown[];
+  if (typeof id !== 'string' || !MESSAGE_ID_PATTERN.test(id)) fail('messageId is malformed');
+  const sender = readAgent(`${String(senderType)}/${String(senderInstance)}`, 'sender');
+  if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) fail('messageType is unknown');
+  if (!isObject(payload)) fail('payload is not an object');
+  if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))
+    fail('timestamp is malformed');
+  if (typeof priority !== 'number' || !PRIORITIES.has(priority)) fail('priority is unknown');
+  const message: AgentMessage = {
+    messageId: id,
+    sender,
+    recipient: { type: recipient.type, instance: recipient.instance ?? 'default' },
+    messageType: type as MessageType,
+    payload,
+    priority: priority as MessagePriority,
+    routing: readRouting(routing),
+    timestamp: new Date(timestampMs).toISOString(),
+  };
+  if (correlationId !== undefined && correlationId !== null) {
+    if (typeof correlationId !== 'string') fail('correlationId is malformed');
+    message.correlationId = correlationId;
+  }
+  if (replyTo !== undefined && replyTo !== null) message.replyTo = readAgent(replyTo, 'replyTo');
+  const queueMessage: QueueMessage = {
+    message,
+    priority: message.priority!,
+    enqueuedAt: new Date(Number(header[1])).toISOString(),
+    deliveryAttempts: attempts,
+  };
+  if (lastError !== undefined) queueMessage.lastError = lastError;
+  return queueMessage;
+}
+
+/** Fields of a delivery token `<sequence>:<attempts>:<messageId>`. */
+export interface DeliveryToken {
+  attempts: number;
+  messageId: string;
+}
+
+const TOKEN_PATTERN = /^\d{1,16}:(\d{1,9}):([A-Za-z0-9_.:-]{6,128})$/;
+
+/** Parses a delivery token; `null` when it is not one. */
+export function parseToken(token: unknown): DeliveryToken | null {
+  if (typeof token !== 'string') return null;
+  const match = TOKEN_PATTERN.exec(token);
+  return match ? { attempts: Number(match[1]), messageId: match[2]! } : null;
+}

@@ -1,0 +1,30 @@
+import { loadLuaScript } from '../common/lua-script';
+
+const dir = `${__dirname}/scripts`;
+
+/** The coordinator's Lua scripts, one per state change. */
+export const QueueScripts = {
+  send: loadLuaScript(dir, 'send-message-8.lua'),
+  reserve: loadLuaScript(dir, 'reserve-message-9.lua'),
+  ack: loadLuaScript(dir, 'ack-message-5.lua'),
+  nack: loadLuaScript(dir, 'nack-message-7.lua'),
+  extend: loadLuaScript(dir, 'extend-reservation-1.lua'),
+  recover: loadLuaScript(dir, 'recover-expired-10.lua'),
+  replay: loadLuaScript(dir, 'replay-dead-letters-8.lua'),
+  purge: loadLuaScript(dir, 'purge-dead-letters-5.lua'),
+} as const;
+
+/** Result codes of `send-message`. */
+export enum SendResult {
+  ENQUEUED = 1,
+  DUPLICATE = 2,
+  QUEUE_FULL = 3,
+  BAD_PRIORITY = 5,
+}
+
+/** Result codes of `nack-message`. */
+export enum NackResult {
+  UNKNOWN_TOKEN = 0,
+  RETRY_SCHEDULED = 1,
+  DEAD_LETTERED = 2,
+}

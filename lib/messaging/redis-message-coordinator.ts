@@ -1,0 +1,613 @@
+import { randomUUID } from 'node:crypto';
+import { KeyLayout, KEY_LAYOUT_VERSION, type QueueKeys } from '../common/key-layout';
+import { runLuaScript } from '../common/lua-script';
+import type { RedisClient } from '../common/redis-client';
+import { assertInteger, serialisePayload, validateDto } from '../common/validate';
+import {
+  ConfigurationError,
+  RedisOperationError,
+  UnexpectedScriptResultError,
+  ValidationError,
+} from '../errors';
+import { backoffDelay } from '../resilience/backoff';
+import {
+  MAX_TIMEOUT_MS,
+  PROMOTE_BATCH_SIZE,
+  resolveCoordinatorOptions,
+  resolveLimits,
+  type RedisMessageCoordinatorOptions,
+  type ResolvedCoordinatorOptions,
+} from './coordinator.options';
+import {
+  decodeStored,
+  encodeBody,
+  MalformedBodyError,
+  parseToken,
+  type DeliveryToken,
+} from './message-codec';
+import {
+  MessageCoordinator,
+  type CoordinatorLimits,
+  type OutgoingMessage,
+  type PageOptions,
+  type ReceiveOptions,
+  type RequestOptions,
+} from './message-coordinator';
+import {
+  AgentIdDto,
+  formatAgentId,
+  parseAgentId,
+  resolveAgentId,
+  type AgentId,
+  type ResolvedAgentId,
+} from './models/agent-id';
+import { AgentMessageDto, type AgentMessage, type JsonObject } from './models/agent-message';
+import { FailureType, MessagePriority, MessageType } from './models/message.enums';
+import type {
+  MessageResult,
+  MessageSubscription,
+  QueueMessage,
+  QueueStats,
+  ReceivedMessage,
+} from './models/queue-message';
+import { NackResult, QueueScripts, SendResult } from './queue-scripts';
+import { ReplyInbox } from './reply-inbox';
+import { SubscriptionStore } from './subscription-store';
+import { WakeWaiter } from './wake-waiter';
+
+const FAILURE_TYPES = new Set<string>(Object.values(FailureType));
+const DEFAULT_VISIBILITY_TIMEOUT_MS = 5_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+/** Reason recorded on a message whose reservation lapsed. */
+export const EXPIRED_REASON = 'visibility timeout expired';
+
+/**
+ * The Redis implementation of {@link MessageCoordinator}.
+ *
+ * Each recipient has its own queue of keys under one cluster hash tag; every state change is
+ * one Lua script (see docs/PROTOCOL.md). The caller owns `redis`; only the connections this
+ * class duplicates for blocking waits are closed by {@link close}.
+ */
+export class RedisMessageCoordinator extends MessageCoordinator {
+  private readonly keys: KeyLayout;
+  private readonly options: ResolvedCoordinatorOptions;
+  private readonly waiter: WakeWaiter;
+  private readonly inbox: ReplyInbox;
+  private readonly subscriptions: SubscriptionStore;
+  private readonly indexed = new Set<string>();
+  private ready: Promise<void> | undefined;
+
+  /**
+   * @param redis a connected ioredis `Redis` or `Cluster`, owned by the caller
+   * @throws ConfigurationError for invalid options
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    options: RedisMessageCoordinatorOptions = {},
+  ) {
+    super();
+    this.options = resolveCoordinatorOptions(options);
+    this.keys = new KeyLayout(this.options.keyPrefix);
+    const blocking = this.options.blockingReceive ?? !redis.constructor.name.includes('Mock');
+    this.waiter = new WakeWaiter(redis, blocking, this.options.pollIntervalMs);
+    this.subscriptions = new SubscriptionStore(redis, this.keys);
+    this.inbox = new ReplyInbox({
+      receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),
+      ack: (agent, token) => this.ack(agent, token),
+    });
+  }
+
+  /** The limits in force on this instance. */
+  get limits(): Readonly<CoordinatorLimits> {
+    const { retryPolicy: _policy, ...limits } = this.options.limits;
+    return limits;
+  }
+
+  configure(limits: Partial<CoordinatorLimits>): void {
+    this.options.limits = resolveLimits(this.options.limits, limits);
+  }
+
+  async sendMessage(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+  ): Promise<MessageResult> {
+    const prepared = this.prepare(sender, recipient, message);
+    return this.enqueue(
+      prepared.recipient,
+      prepared.message.messageId,
+      prepared.priority,
+      prepared.body,
+    );
+  }
+
+  async broadcastMessage(
+    sender: AgentId,
+    message: OutgoingMessage,
+    recipients: AgentId[],
+  ): Promise<MessageResult[]> {
+    if (!Array.isArray(recipients))
+      throw new ValidationError('recipients', 'isArray', 'must be an array of agent ids');
+    const prepared = recipients.map((recipient, index) =>
+      this.prepare(sender, recipient, message, `recipients[${index}]`),
+    );
+    return Promise.all(
+      prepared.map((p) => this.enqueue(p.recipient, p.message.messageId, p.priority, p.body)),
+    );
+  }
+
+  async subscribeToMessages(agentId: AgentId, types: MessageType[]): Promise<MessageSubscription> {
+    const agent = this.agent(agentId, 'agentId');
+    return this.subscriptions.add(agent, types);
+  }
+
+  async unsubscribe(subscriptionId: string): Promise<boolean> {
+    return this.subscriptions.remove(subscriptionId);
+  }
+
+  async publish(sender: AgentId, message: OutgoingMessage): Promise<MessageResult[]> {
+    const type = message.messageType ?? MessageType.EVENT;
+    const recipients = await this.subscriptions.subscribers(type);
+    return this.broadcastMessage(sender, { ...message, messageType: type }, recipients);
+  }
+
+  async receive(
+    agentId: AgentId,
+    visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
+    options: ReceiveOptions = {},
+  ): Promise<ReceivedMessage | null> {
+    const agent = this.agent(agentId, 'agentId');
+    assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
+    const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
+    const keys = this.keys.queue(agent);
+    const giveUpAt = Date.now() + waitMs;
+    await this.ensureReady();
+    for (;;) {
+      const reply = (await this.run('receive', QueueScripts.reserve, reserveKeys(keys), [
+        visibilityTimeoutMs,
+        PROMOTE_BATCH_SIZE,
+      ])) as [number, string | number, string | number, number?, number?];
+      if (reply[0] === 1) {
+        const delivery = await this.toDelivery(agent, reply);
+        if (delivery) return delivery;
+        continue;
+      }
+      const left = giveUpAt - Date.now();
+      if (left <= 0 || options.signal?.aborted) return null;
+      const nextDue = Number(reply[1]);
+      const untilDue = nextDue >= 0 ? Math.max(1, nextDue - Number(reply[2])) : left;
+      await this.waiter.wait(keys.wake, Math.min(left, untilDue), options.signal);
+    }
+  }
+
+  async ack(agentId: AgentId, token: string): Promise<boolean> {
+    const agent = this.agent(agentId, 'agentId');
+    const parsed = this.token(token);
+    const keys = this.keys.queue(agent);
+    const result = await this.run(
+      'ack',
+      QueueScripts.ack,
+      [keys.reserved, keys.bodies, keys.attempts, keys.dedup, keys.errors],
+      [token, parsed.messageId, this.options.limits.dedupWindowMs],
+    );
+    return result === 1;
+  }
+
+  async nack(
+    agentId: AgentId,
+    token: string,
+    failure: FailureType | `${FailureType}` = FailureType.TRANSIENT,
+    error?: string,
+  ): Promise<boolean> {
+    const agent = this.agent(agentId, 'agentId');
+    const parsed = this.token(token);
+    if (!FAILURE_TYPES.has(failure)) {
+      throw new ValidationError(
+        'failure',
+        'isEnum',
+        `must be one of ${[...FAILURE_TYPES].join(', ')}`,
+      );
+    }
+    if (error !== undefined && typeof error !== 'string') {
+      throw new ValidationError('error', 'isString', 'must be a string');
+    }
+    return this.giveBack(agent, token, parsed, failure, error ?? failure);
+  }
+
+  async extend(agentId: AgentId, token: string, visibilityTimeoutMs: number): Promise<boolean> {
+    const agent = this.agent(agentId, 'agentId');
+    this.token(token);
+    assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
+    const [code] = (await this.run(
+      'extend',
+      QueueScripts.extend,
+      [this.keys.queue(agent).reserved],
+      [token, visibilityTimeoutMs],
+    )) as [number, string?];
+    return code === 1;
+  }
+
+  async recoverPending(agentId?: AgentId): Promise<number> {
+    const agents = agentId ? [this.agent(agentId, 'agentId')] : await this.listQueues();
+    let moved = 0;
+    for (const agent of agents) {
+      const keys = this.keys.queue(agent);
+      for (;;) {
+        const [count] = (await this.run(
+          'recoverPending',
+          QueueScripts.recover,
+          [
+            keys.reserved,
+            keys.bodies,
+            keys.attempts,
+            keys.errors,
+            keys.dead,
+            ...readyKeys(keys),
+            keys.seq,
+            keys.wake,
+          ],
+          [this.options.limits.retryAttempts, this.options.recoverBatchSize, EXPIRED_REASON],
+        )) as [number, number];
+        moved += count;
+        if (count < this.options.recoverBatchSize) break;
+      }
+    }
+    return moved;
+  }
+
+  async request(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+    options: RequestOptions,
+  ): Promise<AgentMessage> {
+    const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
+    const correlationId = message.correlationId ?? randomUUID();
+    const outgoing: OutgoingMessage = {
+      ...message,
+      messageType: MessageType.REQUEST,
+      correlationId,
+      replyTo: this.inbox.agent,
+    };
+    const prepared = this.prepare(sender, recipient, outgoing);
+    return this.inbox.await(
+      correlationId,
+      timeoutMs,
+      async () => {
+        const result = await this.enqueue(
+          prepared.recipient,
+          prepared.message.messageId,
+          prepared.priority,
+          prepared.body,
+        );
+        if (!result.delivered)
+          throw new RedisOperationError('request', result.error ?? 'not delivered');
+      },
+      options.signal,
+    );
+  }
+
+  /**
+   * Answers a REQUEST: sends `payload` as a RESPONSE to its `replyTo` with its correlation id.
+   *
+   * @throws ValidationError when the request has no `replyTo` or `correlationId`
+   */
+  override async reply(
+    responder: AgentId,
+    request: AgentMessage,
+    payload: JsonObject,
+  ): Promise<MessageResult> {
+    if (!request?.replyTo)
+      throw new ValidationError('request.replyTo', 'isDefined', 'the request names no replyTo');
+    const correlationId = request.correlationId ?? request.messageId;
+    return this.sendMessage(responder, request.replyTo, {
+      messageType: MessageType.RESPONSE,
+      correlationId,
+      payload,
+      priority: request.priority ?? MessagePriority.NORMAL,
+    });
+  }
+
+  async deadLetters(agentId: AgentId, options: PageOptions = {}): Promise<QueueMessage[]> {
+    const agent = this.agent(agentId, 'agentId');
+    const offset = assertInteger(options.offset ?? 0, 'offset', 0);
+    const limit = assertInteger(options.limit ?? DEFAULT_PAGE_SIZE, 'limit', 1, 10_000);
+    const keys = this.keys.queue(agent);
+    return this.guard('deadLetters', async () => {
+      const ids = await this.redis.zrange(keys.dead, offset, offset + limit - 1);
+      if (ids.length === 0) return [];
+      const [bodies, attempts, errors] = await Promise.all([
+        this.redis.hmget(keys.bodies, ...ids),
+        this.redis.hmget(keys.attempts, ...ids),
+        this.redis.hmget(keys.errors, ...ids),
+      ]);
+      return ids.map((id, i) =>
+        deadLetterEntry(
+          agent,
+          id,
+          bodies[i] ?? null,
+          Number(attempts[i] ?? 0),
+          errors[i] ?? undefined,
+        ),
+      );
+    });
+  }
+
+  async replayDeadLetters(agentId: AgentId, messageIds?: string[]): Promise<number> {
+    const agent = this.agent(agentId, 'agentId');
+    if (
+      messageIds !== undefined &&
+      (!Array.isArray(messageIds) || !messageIds.every((id) => typeof id === 'string'))
+    ) {
+      throw new ValidationError('messageIds', 'isArray', 'must be an array of message ids');
+    }
+    if (messageIds?.length === 0) return 0;
+    const keys = this.keys.queue(agent);
+    return (await this.run(
+      'replayDeadLetters',
+      QueueScripts.replay,
+      [keys.dead, keys.bodies, keys.attempts, keys.errors, ...readyKeys(keys), keys.wake],
+      messageIds ?? [],
+    )) as number;
+  }
+
+  async purgeDeadLetters(agentId: AgentId): Promise<number> {
+    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
+    return (await this.run(
+      'purgeDeadLetters',
+      QueueScripts.purge,
+      [keys.dead, keys.bodies, keys.attempts, keys.errors, keys.dedup],
+      [this.options.limits.dedupWindowMs],
+    )) as number;
+  }
+
+  async stats(agentId: AgentId): Promise<QueueStats> {
+    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
+    return this.guard('stats', async () => {
+      const [high, normal, low, delayed, reserved, dead] = await Promise.all([
+        ...readyKeys(keys).map((key) => this.redis.llen(key)),
+        this.redis.zcard(keys.delayed),
+        this.redis.zcard(keys.reserved),
+        this.redis.zcard(keys.dead),
+      ]);
+      return {
+        ready: high! + normal! + low!,
+        delayed: delayed!,
+        reserved: reserved!,
+        deadLettered: dead!,
+      };
+    });
+  }
+
+  async listQueues(): Promise<AgentId[]> {
+    const members = await this.guard('listQueues', () => this.redis.smembers(this.keys.queueIndex));
+    return members
+      .map((member) => parseAgentId(member))
+      .filter((id): id is ResolvedAgentId => id !== null)
+      .sort((a, b) => formatAgentId(a).localeCompare(formatAgentId(b)));
+  }
+
+  async close(): Promise<void> {
+    this.waiter.close();
+    await this.inbox.close();
+  }
+
+  private prepare(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+    recipientField = 'recipient',
+  ) {
+    const from = this.agent(sender, 'sender');
+    const to = this.agent(recipient, recipientField);
+    if (typeof message !== 'object' || message === null) {
+      throw new ValidationError('message', 'isObject', 'must be an object');
+    }
+    const payloadJson = serialisePayload(message.payload, 'message.payload', this.options);
+    const full = validateDto(
+      AgentMessageDto,
+      {
+        ...message,
+        payload: {},
+        messageId: message.messageId ?? randomUUID(),
+        sender: from,
+        recipient: to,
+        timestamp: message.timestamp ?? new Date().toISOString(),
+      },
+      'message',
+    ) as AgentMessage;
+    const priority = full.priority ?? MessagePriority.NORMAL;
+    return {
+      recipient: to,
+      message: full,
+      priority,
+      body: encodeBody(full, payloadJson, Date.parse(full.timestamp!)),
+    };
+  }
+
+  private async enqueue(
+    recipient: ResolvedAgentId,
+    messageId: string,
+    priority: MessagePriority,
+    body: string,
+  ): Promise<MessageResult> {
+    try {
+      await this.ensureReady();
+      await this.ensureIndexed(recipient);
+      const keys = this.keys.queue(recipient);
+      const code = await runLuaScript(
+        this.redis,
+        QueueScripts.send,
+        [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
+        [messageId, priority, body, this.options.limits.queueSize],
+      );
+      switch (code) {
+        case SendResult.ENQUEUED:
+          return { messageId, delivered: true };
+        case SendResult.DUPLICATE:
+          return { messageId, delivered: false, duplicate: true, error: 'duplicate' };
+        case SendResult.QUEUE_FULL:
+          return { messageId, delivered: false, error: 'queue full' };
+        default:
+          return {
+            messageId,
+            delivered: false,
+            error: new UnexpectedScriptResultError('send', code).message,
+          };
+      }
+    } catch (error) {
+      return { messageId, delivered: false, error: `redis error: ${(error as Error).message}` };
+    }
+  }
+
+  private async toDelivery(
+    agent: ResolvedAgentId,
+    reply: [number, string | number, string | number, number?, number?],
+  ): Promise<ReceivedMessage | null> {
+    const token = String(reply[1]);
+    const attempts = Number(reply[3]);
+    try {
+      const queueMessage = decodeStored(String(reply[2]), agent, attempts);
+      return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
+    } catch (error) {
+      if (!(error instanceof MalformedBodyError)) throw error;
+      const parsed = parseToken(token);
+      if (parsed)
+        await this.giveBack(
+          agent,
+          token,
+          parsed,
+          FailureType.PERMANENT,
+          `malformed message body: ${error.message}`,
+        );
+      return null;
+    }
+  }
+
+  private async giveBack(
+    agent: ResolvedAgentId,
+    token: string,
+    parsed: DeliveryToken,
+    failure: string,
+    error: string,
+  ): Promise<boolean> {
+    const keys = this.keys.queue(agent);
+    const permanent = failure === FailureType.PERMANENT;
+    const delay = backoffDelay(this.options.limits.retryPolicy, parsed.attempts + 1);
+    const result = await this.run(
+      'nack',
+      QueueScripts.nack,
+      [keys.reserved, keys.attempts, keys.errors, keys.dead, keys.delayed, keys.seq, keys.wake],
+      [token, parsed.messageId, permanent ? 1 : 0, this.options.limits.retryAttempts, delay, error],
+    );
+    return result === NackResult.RETRY_SCHEDULED || result === NackResult.DEAD_LETTERED;
+  }
+
+  private agent(id: AgentId, field: string): ResolvedAgentId {
+    return resolveAgentId(validateDto(AgentIdDto, id, field));
+  }
+
+  private token(token: string): DeliveryToken {
+    return parseToken(token) ?? failToken();
+  }
+
+  private async ensureIndexed(agent: ResolvedAgentId): Promise<void> {
+    const member = formatAgentId(agent);
+    if (this.indexed.has(member)) return;
+    await this.redis.sadd(this.keys.queueIndex, member);
+    this.indexed.add(member);
+  }
+
+  private ensureReady(): Promise<void> {
+    this.ready ??= this.checkLayout().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async checkLayout(): Promise<void> {
+    const version = String(KEY_LAYOUT_VERSION);
+    await this.redis.set(this.keys.layout, version, 'NX');
+    const stored = await this.redis.get(this.keys.layout);
+    if (stored !== version) {
+      throw new ConfigurationError(
+        'keyPrefix',
+        'layoutVersion',
+        `keys under it use layout ${stored}, this client ${version}`,
+      );
+    }
+  }
+
+  private run(
+    operation: string,
+    script: (typeof QueueScripts)[keyof typeof QueueScripts],
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<unknown> {
+    return this.guard(operation, () => runLuaScript(this.redis, script, keys, args));
+  }
+
+  private async guard<T>(operation: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error;
+      throw new RedisOperationError(operation, error);
+    }
+  }
+}
+
+function failToken(): never {
+  throw new ValidationError('token', 'matches', 'is not a delivery token');
+}
+
+function readyKeys(keys: QueueKeys): [string, string, string] {
+  return [
+    keys.ready[MessagePriority.HIGH],
+    keys.ready[MessagePriority.NORMAL],
+    keys.ready[MessagePriority.LOW],
+  ];
+}
+
+function reserveKeys(keys: QueueKeys): string[] {
+  return [
+    ...readyKeys(keys),
+    keys.delayed,
+    keys.reserved,
+    keys.bodies,
+    keys.attempts,
+    keys.seq,
+    keys.wake,
+  ];
+}
+
+function deadLetterEntry(
+  agent: ResolvedAgentId,
+  id: string,
+  stored: string | null,
+  attempts: number,
+  lastError: string | undefined,
+): QueueMessage {
+  try {
+    if (stored === null) throw new MalformedBodyError('body is missing');
+    return decodeStored(stored, agent, attempts, lastError);
+  } catch (error) {
+    // Keep an unreadable dead letter inspectable rather than hiding it.
+    return {
+      message: {
+        messageId: id,
+        sender: { type: 'unknown', instance: 'unknown' },
+        recipient: agent,
+        messageType: MessageType.EVENT,
+        payload: { malformed: stored },
+        routing: { tags: [] },
+      },
+      priority: MessagePriority.NORMAL,
+      enqueuedAt: new Date(0).toISOString(),
+      deliveryAttempts: attempts,
+      lastError: lastError ?? (error as Error).message,
+    };
+  }
+}

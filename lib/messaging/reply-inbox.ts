@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { RequestTimeoutError, ClosedError, OperationAbortedError } from '../errors';
+import type { ResolvedAgentId } from './models/agent-id';
+import type { AgentMessage } from './models/agent-message';
+import { MessageType } from './models/message.enums';
+import type { ReceivedMessage } from './models/queue-message';
+
+/** Agent type of reply inboxes; each coordinator has one instance of it. */
+export const REPLY_INBOX_TYPE = '_replies';
+
+/** The coordinator operations an inbox needs. */
+export interface InboxTransport {
+  receive(
+    agent: ResolvedAgentId,
+    visibilityTimeoutMs: number,
+    options: { waitMs: number; signal: AbortSignal },
+  ): Promise<ReceivedMessage | null>;
+  ack(agent: ResolvedAgentId, token: string): Promise<boolean>;
+}
+
+interface Pending {
+  resolve(message: AgentMessage): void;
+  reject(error: Error): void;
+}
+
+const INBOX_WAIT_MS = 1_000;
+const INBOX_VISIBILITY_MS = 30_000;
+const INBOX_ERROR_BACKOFF_MS = 100;
+
+/**
+ * Where RESPONSE messages to this coordinator's `request()` calls arrive: a queue of its own
+ * (`_replies/<random>`), drained by one loop that runs only while requests are waiting.
+ */
+export class ReplyInbox {
+  /** The agent id put in `replyTo`. */
+  readonly agent: ResolvedAgentId = {
+    type: REPLY_INBOX_TYPE,
+    instance: randomBytes(8).toString('hex'),
+  };
+  private readonly pending = new Map<string, Pending>();
+  private loop: Promise<void> = Promise.resolve();
+  private running = false;
+  private readonly stop = new AbortController();
+
+  constructor(private readonly transport: InboxTransport) {}
+
+  /**
+   * Registers interest in `correlationId`, runs `send`, and resolves with the RESPONSE.
+   */
+  async await(
+    correlationId: string,
+    timeoutMs: number,
+    send: () => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<AgentMessage> {
+    if (this.stop.signal.aborted) throw new ClosedError('MessageCoordinator');
+    const response = new Promise<AgentMessage>((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(() => reject(new RequestTimeoutError(correlationId, timeoutMs))),
+        timeoutMs,
+      );
+      timer.unref();
+      const onAbort = (): void =>
+        settle(() => reject(new OperationAbortedError('request', signal?.reason)));
+      const settle = (action: () => void): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(correlationId);
+        action();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(correlationId, {
+        resolve: (message) => settle(() => resolve(message)),
+        reject: (error) => settle(() => reject(error)),
+      });
+    });
+    if (!this.running) {
+      this.running = true;
+      this.loop = this.drain();
+    }
+    try {
+      await send();
+    } catch (error) {
+      this.pending.get(correlationId)?.reject(error as Error);
+    }
+    return response;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.size > 0 && !this.stop.signal.aborted) {
+        await this.takeOne();
+      }
+    } finally {
+      // Cleared in the same turn as the loop's last check, so a request arriving later restarts it.
+      this.running = false;
+    }
+  }
+
+  private async takeOne(): Promise<void> {
+    try {
+      const delivery = await this.transport.receive(this.agent, INBOX_VISIBILITY_MS, {
+        waitMs: INBOX_WAIT_MS,
+        signal: this.stop.signal,
+      });
+      if (!delivery) return;
+      await this.transport.ack(this.agent, delivery.token);
+      const message = delivery.queueMessage.message;
+      if (message.messageType === MessageType.RESPONSE && message.correlationId !== undefined) {
+        this.pending.get(message.correlationId)?.resolve(message);
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, INBOX_ERROR_BACKOFF_MS).unref());
+    }
+  }
+
+  /** Rejects every waiting request and stops the loop. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    for (const pending of [...this.pending.values()])
+      pending.reject(new ClosedError('MessageCoordinator'));
+    await this.loop;
+  }
+}

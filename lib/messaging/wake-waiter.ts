@@ -1,0 +1,71 @@
+import type { RedisClient } from '../common/redis-client';
+
+/**
+ * Waits for an agent's wake marker. Blocking clients wait in `BLPOP` on connections
+ * duplicated from the caller's (one per concurrent waiter, kept for reuse); clients that
+ * cannot block (ioredis-mock) poll the marker in short steps instead.
+ */
+export class WakeWaiter {
+  private readonly idle: RedisClient[] = [];
+  private readonly busy = new Set<RedisClient>();
+  private closed = false;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly blocking: boolean,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  /** Resolves when the marker was taken, `ms` passed, or `signal` fired. */
+  async wait(wakeKey: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || ms <= 0 || signal?.aborted) return;
+    if (!this.blocking) {
+      await abortableSleep(Math.min(ms, this.pollIntervalMs), signal);
+      return;
+    }
+    const connection = this.idle.pop() ?? this.client.duplicate();
+    this.busy.add(connection);
+    const onAbort = (): void => connection.disconnect();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await connection.blpop(wakeKey, Math.max(ms, 1) / 1000);
+      this.release(connection, signal);
+    } catch {
+      this.busy.delete(connection);
+      connection.disconnect();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private release(connection: RedisClient, signal?: AbortSignal): void {
+    this.busy.delete(connection);
+    if (this.closed || signal?.aborted) connection.disconnect();
+    else this.idle.push(connection);
+  }
+
+  /** Closes every duplicated connection; waits in progress end at once. */
+  close(): void {
+    this.closed = true;
+    for (const connection of [...this.idle, ...this.busy]) connection.disconnect();
+    this.idle.length = 0;
+    this.busy.clear();
+  }
+}
+
+/**
+ * Resolves after `ms`, or early when `signal` fires. The timer keeps the process alive, as a
+ * blocked socket would: a receive in progress is work in progress.
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
