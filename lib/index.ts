@@ -3,6 +3,11 @@ export * from './messaging';
 export * from './registry';
 export * from './resilience';
 export * from './nest';
-export { KeyLayout, KEY_LAYOUT_VERSION, DEFAULT_KEY_PREFIX, type QueueKeys } from './common/key-layout';
+export {
+  KeyLayout,
+  KEY_LAYOUT_VERSION,
+  DEFAULT_KEY_PREFIX,
+  type QueueKeys,
+} from './common/key-layout';
 export type { RedisClient } from './common/redis-client';
 export { validateDto, serialisePayload, type PayloadLimits } from './common/validate';
