@@ -11,7 +11,13 @@ try {
   report = undefined;
 }
 if (!report || report.error || !report.metadata) {
-  const reason = report?.error?.summary ?? run.stderr.trim().split('\n').pop() ?? 'no answer';
+  const reason =
+    report?.error?.summary ||
+    run.stderr
+      .split('\n')
+      .filter((line) => line.includes('error'))
+      .pop() ||
+    'no answer';
   console.log(`audit: advisory service unavailable (${reason}); skipped`);
   process.exit(0);
 }
