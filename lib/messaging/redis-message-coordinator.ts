@@ -372,11 +372,29 @@ export class RedisMessageCoordinator extends MessageCoordinator {
         this.redis.zcard(keys.dead),
       ]);
       return {
-        ready: high! + normal! + low!,
-        delayed: delayed!,
-        reserved: reserved!,
-        deadLettered: dead!,
+        ready: high + normal + low,
+        delayed: delayed,
+        reserved: reserved,
+        deadLettered: dead,
       };
+    });
+  }
+
+  /**
+   * When the oldest ready message of the agent entered the queue (ISO-8601, Redis clock), or
+   * `null` when none is ready. The head of each priority list is the oldest of its priority.
+   */
+  async oldestReadyAt(agentId: AgentId): Promise<string | null> {
+    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
+    return this.guard('oldestReadyAt', async () => {
+      const heads = await Promise.all(readyKeys(keys).map((key) => this.redis.lindex(key, 0)));
+      const ids = heads.filter((id): id is string => id !== null);
+      if (ids.length === 0) return null;
+      const stored = await this.redis.hmget(keys.bodies, ...ids);
+      const times = stored
+        .map((value) => (value === null ? NaN : Number(/^(\d+):/.exec(value)?.[1])))
+        .filter((time) => Number.isFinite(time));
+      return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
     });
   }
 
@@ -489,11 +507,11 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     agent: ResolvedAgentId,
     token: string,
     parsed: DeliveryToken,
-    failure: string,
+    failure: FailureType | `${FailureType}`,
     error: string,
   ): Promise<boolean> {
     const keys = this.keys.queue(agent);
-    const permanent = failure === FailureType.PERMANENT;
+    const permanent = failure === 'permanent';
     const delay = backoffDelay(this.options.limits.retryPolicy, parsed.attempts + 1);
     const result = await this.run(
       'nack',

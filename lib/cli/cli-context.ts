@@ -1,0 +1,95 @@
+import Redis from 'ioredis';
+import { assertKeyPrefix } from '../common/validate';
+import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+
+/** A failure the CLI reports in one line; `exitCode` 2 for bad arguments, 1 otherwise. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Global options every command shares. */
+export interface GlobalOptions {
+  url: string;
+  prefix: string;
+  json?: boolean;
+}
+
+/** Where a command writes; swapped in tests. */
+export interface Output {
+  out(text: string): void;
+  isTTY: boolean;
+}
+
+/** What a command gets: an open connection, the prefix and the output. */
+export interface CliContext {
+  redis: Redis;
+  prefix: string;
+  json: boolean;
+  output: Output;
+  /** Prints rows as JSON or as the table/text that `human` returns. */
+  print(data: unknown, human: () => string): void;
+  /** Wraps `text` in an ANSI colour when writing to a terminal. */
+  colour(text: string, colour: 'red' | 'green' | 'yellow' | 'dim'): string;
+}
+
+const CONNECT_TIMEOUT_MS = 3_000;
+const CODES = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
+
+/**
+ * Connects to Redis for one command, failing fast with a one-line reason.
+ *
+ * @throws CliError when the prefix is invalid (exit 2) or Redis cannot be reached (exit 1)
+ */
+export async function openContext(options: GlobalOptions, output: Output): Promise<CliContext> {
+  try {
+    assertKeyPrefix(options.prefix);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new CliError(`cannot reach Redis at ${options.url}: ${(error as Error).message}`);
+  }
+  const json = options.json === true;
+  return {
+    redis,
+    prefix: options.prefix,
+    json,
+    output,
+    print(data, human) {
+      output.out(json ? JSON.stringify(data, null, 2) : human());
+    },
+    colour(text, colour) {
+      return output.isTTY && !json ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
+    },
+  };
+}
+
+/**
+ * Reads an agent argument: `type/instance`, or `type` for the default instance.
+ *
+ * @throws CliError (exit 2) for anything else
+ */
+export function parseAgentArgument(text: string): ResolvedAgentId {
+  const id = parseAgentId(text.includes('/') ? text : `${text}/default`);
+  if (!id)
+    throw new CliError(
+      `not an agent id: ${JSON.stringify(text)} (expected type or type/instance)`,
+      2,
+    );
+  return id;
+}

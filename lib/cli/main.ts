@@ -1,0 +1,83 @@
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
+import {
+  CliError,
+  openContext,
+  type CliContext,
+  type GlobalOptions,
+  type Output,
+} from './cli-context';
+import { registerDlqCommand } from './commands/dlq.command';
+import { registerQueuesCommand } from './commands/queues.command';
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * Runs the operator CLI with `argv` (without the node and script entries) and resolves with
+ * the exit code: 0 done, 1 runtime failure (e.g. Redis unreachable), 2 bad arguments.
+ */
+export async function runCli(
+  argv: string[],
+  output: Output = {
+    out: (text) => process.stdout.write(`${text}\n`),
+    isTTY: process.stdout.isTTY === true,
+  },
+  errors: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('tta-agent-coordination')
+    .description(
+      'Operator view of tta-agent-coordination: queues, dead letters, agents and breakers',
+    )
+    .option('--url <url>', 'Redis URL (default $REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
+    .option('--json', 'print JSON instead of tables')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => output.out(text.trimEnd()),
+      writeErr: (text) => errors(text.trimEnd()),
+    });
+
+  const run = async (
+    action: (ctx: CliContext) => Promise<void>,
+    check?: () => void,
+  ): Promise<void> => {
+    const globals = program.opts<Partial<GlobalOptions>>();
+    let ctx: CliContext | undefined;
+    try {
+      check?.();
+      ctx = await openContext(
+        {
+          url: globals.url ?? process.env.REDIS_URL ?? DEFAULT_URL,
+          prefix: globals.prefix ?? DEFAULT_KEY_PREFIX,
+          json: globals.json,
+        },
+        output,
+      );
+      await action(ctx);
+    } catch (error) {
+      exitCode = error instanceof CliError ? error.exitCode : 1;
+      errors(`error: ${(error as Error).message}`);
+    } finally {
+      ctx?.redis.disconnect();
+    }
+  };
+
+  registerQueuesCommand(program, run);
+  registerDlqCommand(program, run);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+/* istanbul ignore next -- process entry point, exercised by the CLI tests as a child process */
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
