@@ -57,12 +57,14 @@ export async function openContext(options: GlobalOptions, output: Output): Promi
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  let connectionError: Error | undefined;
+  redis.on('error', (error: Error) => (connectionError = error));
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new CliError(`cannot reach Redis at ${options.url}: ${(error as Error).message}`);
+    const reason = (connectionError ?? (error as Error)).message;
+    throw new CliError(`cannot reach Redis at ${options.url}: ${reason}`);
   }
   const json = options.json === true;
   return {
