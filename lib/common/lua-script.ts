@@ -51,6 +51,6 @@ export function runLuaScript(
     client.defineCommand(script.command, { numberOfKeys: script.keys, lua: script.lua });
     names.add(script.command);
   }
-  const command = (client as unknown as Record<string, ScriptCommand>)[script.command]!;
+  const command = (client as unknown as Record<string, ScriptCommand>)[script.command];
   return command.call(client, ...keys, ...args);
 }

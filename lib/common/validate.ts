@@ -10,7 +10,7 @@ function firstFailure(
     const field = `${path}.${error.property}`;
     const constraints = error.constraints ? Object.entries(error.constraints) : [];
     if (constraints.length > 0) {
-      const [rule, detail] = constraints[0]!;
+      const [rule, detail] = constraints[0];
       return { field, rule, detail };
     }
     const nested = firstFailure(error.children ?? [], field);

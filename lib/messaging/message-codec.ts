@@ -74,7 +74,7 @@ function readRouting(value: unknown): RoutingKey {
   ) {
     fail('routing is malformed');
   }
-  const routing: RoutingKey = { tags: value.tags as string[] };
+  const routing: RoutingKey = { tags: value.tags };
   if (typeof value.topic === 'string') routing.topic = value.topic;
   return routing;
 }
@@ -125,7 +125,7 @@ export function decodeStored(
     recipient: { type: recipient.type, instance: recipient.instance ?? 'default' },
     messageType: type as MessageType,
     payload,
-    priority: priority as MessagePriority,
+    priority: priority,
     routing: readRouting(routing),
     timestamp: new Date(timestampMs).toISOString(),
   };
@@ -156,5 +156,5 @@ const TOKEN_PATTERN = /^\d{1,16}:(\d{1,9}):([A-Za-z0-9_.:-]{6,128})$/;
 export function parseToken(token: unknown): DeliveryToken | null {
   if (typeof token !== 'string') return null;
   const match = TOKEN_PATTERN.exec(token);
-  return match ? { attempts: Number(match[1]), messageId: match[2]! } : null;
+  return match ? { attempts: Number(match[1]), messageId: match[2] } : null;
 }

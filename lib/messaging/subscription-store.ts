@@ -83,7 +83,7 @@ export class SubscriptionStore {
       if (ids.length === 0) return [];
       const records = await this.redis.hmget(this.keys.subscriptions, ...ids);
       const agents = new Set(
-        records.filter((r): r is string => r !== null).map((r) => r.split('|')[0]!),
+        records.filter((r): r is string => r !== null).map((r) => r.split('|')[0]),
       );
       return [...agents]
         .sort()
