@@ -1,0 +1,50 @@
+// Request/reply between two agents over their queues.
+// Run: npx ts-node --transpile-only examples/request-reply.ts
+import Redis from 'ioredis';
+import { MessageType, RedisMessageCoordinator, isRequestTimeoutError } from '../lib';
+
+async function main(): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const coordinator = new RedisMessageCoordinator(redis, {
+    keyPrefix: process.env.EXAMPLE_PREFIX ?? 'example',
+  });
+  const asker = { type: 'planner' };
+  const calculator = { type: 'calculator' };
+
+  // The responder: take one request, answer it through its replyTo, acknowledge it.
+  const responder = (async () => {
+    const delivery = await coordinator.receive(calculator, 5_000, { waitMs: 2_000 });
+    if (!delivery) return;
+    const { a, b } = delivery.queueMessage.message.payload as { a: number; b: number };
+    await coordinator.reply(calculator, delivery.queueMessage.message, { sum: a + b });
+    await coordinator.ack(calculator, delivery.token);
+  })();
+
+  const response = await coordinator.request(
+    asker,
+    calculator,
+    { messageType: MessageType.REQUEST, payload: { a: 2, b: 3 } },
+    { timeoutMs: 2_000 },
+  );
+  console.log(
+    `response ${JSON.stringify(response.payload)} correlation ${response.correlationId === undefined ? 'missing' : 'matched'}`,
+  );
+  await responder;
+
+  try {
+    await coordinator.request(
+      asker,
+      { type: 'nobody' },
+      { messageType: MessageType.REQUEST, payload: {} },
+      { timeoutMs: 200 },
+    );
+  } catch (error) {
+    console.log(
+      `unanswered request: ${isRequestTimeoutError(error) ? 'timed out' : String(error)}`,
+    );
+  }
+  await coordinator.close();
+  await redis.quit();
+}
+
+void main();
