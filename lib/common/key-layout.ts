@@ -70,22 +70,22 @@ export class KeyLayout {
     };
   }
 
-  /** Hash of one registered agent. */
+  /** Hash of one registered agent (owner, name, status, state, heartbeat, TTL, capability revision). */
   agent(agent: AgentId): string {
     return `${this.prefix}:${this.tag(agent)}:agent`;
   }
 
-  /** Capability set of one agent (JSON string). */
+  /** Capability set of one agent (JSON string); expires with the agent's hash. */
   capabilities(agent: AgentId): string {
     return `${this.prefix}:${this.tag(agent)}:caps`;
   }
 
-  /** Set of `type/instance` of registered agents. */
+  /** Sorted set of `type/instance` of registered agents, scored by heartbeat deadline (server ms). */
   get agentIndex(): string {
     return `${this.prefix}:agents`;
   }
 
-  /** Set of `type/instance` of agents that stored capabilities. */
+  /** Sorted set of `type/instance` of agents with capabilities, scored by capability revision. */
   get capabilityIndex(): string {
     return `${this.prefix}:caps`;
   }

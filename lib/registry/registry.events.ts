@@ -1,0 +1,154 @@
+import { Subject, filter, type Observable } from 'rxjs';
+import type { RedisClient } from '../common/redis-client';
+import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import type { JsonObject } from './models/registered-agent';
+
+/** Kinds of registry events. */
+export type RegistryEventType = 'registered' | 'deregistered' | 'status_changed' | 'expired';
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
+  'registered',
+  'deregistered',
+  'status_changed',
+  'expired',
+]);
+
+interface BaseEvent {
+  agentId: ResolvedAgentId;
+  /** Id of the registry instance that published the event. */
+  origin: string;
+  /** Epoch ms on the publisher's clock. */
+  at: number;
+}
+
+/** An agent was registered, or came back after being declared expired (`revived`). */
+export interface AgentRegisteredEvent extends BaseEvent {
+  type: 'registered';
+  name: string;
+  status: JsonObject;
+  revived: boolean;
+}
+
+/** An agent was removed with `deregister`. */
+export interface AgentDeregisteredEvent extends BaseEvent {
+  type: 'deregistered';
+}
+
+/** One change of a field of an agent's status snapshot. */
+export interface StatusFieldChange {
+  previous: unknown;
+  current: unknown;
+}
+
+/** Fields of an agent's status snapshot changed. */
+export interface AgentStatusChangedEvent extends BaseEvent {
+  type: 'status_changed';
+  name: string;
+  /** Only the fields that changed; a removed field has `current: undefined`. */
+  changes: Record<string, StatusFieldChange>;
+  status: JsonObject;
+}
+
+/** An agent's heartbeat lapsed. Published by exactly one process. */
+export interface AgentExpiredEvent extends BaseEvent {
+  type: 'expired';
+  name?: string;
+  /** Epoch ms (server clock) of its last heartbeat, when its record was still readable. */
+  lastHeartbeat?: number;
+}
+
+/** Any registry event. */
+export type RegistryEvent =
+  AgentRegisteredEvent | AgentDeregisteredEvent | AgentStatusChangedEvent | AgentExpiredEvent;
+
+/** The event of one kind. */
+export type RegistryEventOf<K extends RegistryEventType> = Extract<RegistryEvent, { type: K }>;
+
+/** Reads an event from the channel; `null` for anything malformed. */
+export function decodeRegistryEvent(text: string): RegistryEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const event = value as Record<string, unknown>;
+  if (typeof event.type !== 'string' || !EVENT_TYPES.has(event.type)) return null;
+  if (typeof event.origin !== 'string' || typeof event.at !== 'number') return null;
+  const id = event.agentId as Record<string, unknown> | undefined;
+  if (typeof id?.type !== 'string' || typeof id.instance !== 'string') return null;
+  const agentId = parseAgentId(`${id.type}/${id.instance}`);
+  if (!agentId) return null;
+  return { ...(event as unknown as RegistryEvent), agentId };
+}
+
+/**
+ * Registry events over Redis pub/sub. Subscribes on a duplicate of the caller's connection
+ * (a subscribed connection can run nothing else), which it opens and closes itself. Every
+ * event, including this process's own, arrives through Redis, so all processes see the same
+ * stream.
+ */
+export class RegistryEventChannel {
+  private readonly subject = new Subject<RegistryEvent>();
+  private subscriber: RedisClient | null = null;
+  private readonly subscribed: Promise<void>;
+
+  /** Every event received, in arrival order. */
+  readonly events$: Observable<RegistryEvent> = this.subject.asObservable();
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly channel: string,
+    private readonly onError: (error: Error) => void,
+    listen: boolean,
+  ) {
+    this.subscribed = listen ? this.listen() : Promise.resolve();
+    this.subscribed.catch((error: Error) => this.onError(error));
+  }
+
+  /** Resolves once the subscription is active; rejects when subscribing failed. */
+  ready(): Promise<void> {
+    return this.subscribed;
+  }
+
+  private async listen(): Promise<void> {
+    const subscriber = this.client.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.onError(error));
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== this.channel) return;
+      const event = decodeRegistryEvent(text);
+      if (event) this.subject.next(event);
+      else this.onError(new Error(`Ignored a malformed registry event: ${text.slice(0, 200)}`));
+    });
+    await subscriber.subscribe(this.channel);
+  }
+
+  /** Calls `listener` for each event of one kind; returns the function that stops it. */
+  on<K extends RegistryEventType>(
+    type: K,
+    listener: (event: RegistryEventOf<K>) => void,
+  ): () => void {
+    const subscription = this.events$
+      .pipe(filter((event): event is RegistryEventOf<K> => event.type === type))
+      .subscribe(listener);
+    return () => subscription.unsubscribe();
+  }
+
+  /** Publishes to every process. */
+  async publish(event: RegistryEvent): Promise<void> {
+    await this.client.publish(this.channel, JSON.stringify(event));
+  }
+
+  /** Unsubscribes, closes the duplicated connection and completes {@link events$}. */
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    if (subscriber) {
+      await this.subscribed.catch(() => undefined);
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    }
+    this.subject.complete();
+  }
+}
