@@ -1,4 +1,7 @@
-/** Two projects: everything on the real Redis, and the integration suite again on ioredis-mock. */
+/**
+ * Projects: everything on the real Redis, the integration suite again on ioredis-mock, the
+ * suites on a three-master Redis Cluster the tests start, and the failure-injection suites.
+ */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
 const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -18,6 +21,16 @@ module.exports = {
       displayName: 'mock',
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
       setupFiles: ['<rootDir>/test/support/use-mock-backend.ts'],
+    },
+    {
+      ...base,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.spec.ts'],
+    },
+    {
+      ...base,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.spec.ts'],
     },
   ],
 };
