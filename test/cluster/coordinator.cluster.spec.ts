@@ -50,7 +50,7 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     const byPort = new Map<number, ResolvedAgentId>();
     for (let i = 0; byPort.size < 3 && i < 1000; i++) {
       const agent = { type: 'worker', instance: `w${i}` };
-      const slot = (await cluster.cluster('KEYSLOT', layout.queue(agent).bodies)) as number;
+      const slot = await cluster.cluster('KEYSLOT', layout.queue(agent).bodies);
       if (!byPort.has(owner(slot))) byPort.set(owner(slot), agent);
     }
     spread = [...byPort.values()];
@@ -74,7 +74,7 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
       layout.capabilities(agent),
     ];
     const slots = new Set<number>();
-    for (const key of names) slots.add((await cluster.cluster('KEYSLOT', key)) as number);
+    for (const key of names) slots.add(await cluster.cluster('KEYSLOT', key));
     expect(slots.size).toBe(1);
 
     // Every key the coordinator really wrote for this agent sits on one node.

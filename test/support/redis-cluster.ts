@@ -132,11 +132,10 @@ export class RedisClusterFixture {
       this.clients
         .splice(0)
         .filter((client) => client.status !== 'end')
-        .map((client) =>
-          client.status === 'ready'
-            ? client.quit().catch(() => client.disconnect())
-            : client.disconnect(),
-        ),
+        .map(async (client) => {
+          if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+          else client.disconnect();
+        }),
     );
     await Promise.all(this.nodes.map((node) => node.destroy()));
     rmSync(this.dir, { recursive: true, force: true });
