@@ -21,7 +21,7 @@ function event(payload: Record<string, unknown> = {}, priority = MessagePriority
 
 /** Slot → port of the master serving it, from CLUSTER SLOTS. */
 async function slotOwners(cluster: Cluster): Promise<(slot: number) => number> {
-  const ranges = (await cluster.cluster('SLOTS')) as [number, number, [string, number]][];
+  const ranges = await cluster.cluster('SLOTS');
   return (slot) => ranges.find(([from, to]) => slot >= from && slot <= to)![2][1];
 }
 
