@@ -1,0 +1,199 @@
+/**
+ * `npm run bench`: the coordinator side by side with BullMQ and the raw Redis ceiling.
+ * Prints a Markdown table and writes it, with an SVG chart, to bench/results/.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchConfig } from './bench.config';
+import { connect, describeMachine } from './redis-env';
+import { markdownReport } from './report';
+import type { Row, Series } from './rows';
+import {
+  ceilingBatched,
+  ceilingEndToEnd,
+  ceilingOneByOne,
+  type CommandCount,
+} from './scenarios/ceiling.scenario';
+import { endToEndThroughput } from './scenarios/end-to-end.scenario';
+import { enqueueBatched, enqueueOneByOne } from './scenarios/enqueue.scenario';
+import { latencyCrossProcess, latencyInProcess } from './scenarios/latency.scenario';
+import { memoryPerMessage } from './scenarios/memory.scenario';
+import type { RunContext } from './scenarios/run-context';
+import { figure, type Percentiles } from './stats';
+import { svgChart } from './svg-chart';
+import { SYSTEMS } from './systems';
+
+/** Script round trips of the coordinator per message: send; reserve + ack. */
+const COMMANDS: CommandCount = { send: 1, consume: 2 };
+
+type Measure<T> = Partial<Record<Series, () => Promise<T>>>;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Runs every measure `runs` times, the series in turn within each run. */
+async function measure<T>(
+  context: RunContext,
+  name: string,
+  measures: Measure<T>,
+): Promise<Partial<Record<Series, T[]>>> {
+  const results: Partial<Record<Series, T[]>> = {};
+  for (let run = 0; run < context.config.runs; run++) {
+    for (const [series, action] of Object.entries(measures) as [Series, () => Promise<T>][]) {
+      const value = await action();
+      (results[series] ??= []).push(value);
+      log(`${name} · ${series} · run ${run + 1}: ${JSON.stringify(value)}`);
+    }
+  }
+  return results;
+}
+
+function figures<T>(
+  results: Partial<Record<Series, T[]>>,
+  pick: (value: T) => number,
+): Row['figures'] {
+  const out: Row['figures'] = {};
+  for (const [series, values] of Object.entries(results) as [Series, T[]][]) {
+    out[series] = figure(values.map(pick));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  const admin = connect(config.redisUrl);
+  const context: RunContext = { config, admin };
+  const { coordinator, bullmq } = SYSTEMS;
+  const started = Date.now();
+  const rows: Row[] = [];
+  try {
+    const machine = await describeMachine(admin);
+    log(`warming up (${JSON.stringify(machine)})`);
+    await endToEndThroughput(context, coordinator, 10, 1_000);
+    await endToEndThroughput(context, bullmq, 10, 1_000);
+
+    const oneByOne = await measure(context, 'enqueue one by one', {
+      coordinator: () => enqueueOneByOne(context, coordinator),
+      bullmq: () => enqueueOneByOne(context, bullmq),
+      ceiling: () => ceilingOneByOne(context, COMMANDS),
+    });
+    rows.push({
+      group: 'Enqueue',
+      label: 'one at a time, awaited',
+      unit: 'msg/s',
+      higherIsBetter: true,
+      figures: figures(oneByOne, (v) => v),
+      targetVsCeiling: 0.5,
+    });
+    const batched = await measure(context, 'enqueue batched', {
+      coordinator: () => enqueueBatched(context, coordinator),
+      bullmq: () => enqueueBatched(context, bullmq),
+      ceiling: () => ceilingBatched(context, COMMANDS),
+    });
+    rows.push({
+      group: 'Enqueue',
+      label: `batches of ${config.batchSize}`,
+      unit: 'msg/s',
+      higherIsBetter: true,
+      figures: figures(batched, (v) => v),
+      targetVsCeiling: 0.5,
+    });
+
+    for (const concurrency of config.concurrencies) {
+      const results = await measure(context, `end to end c=${concurrency}`, {
+        coordinator: () => endToEndThroughput(context, coordinator, concurrency),
+        bullmq: () => endToEndThroughput(context, bullmq, concurrency),
+        ceiling: () => ceilingEndToEnd(context, COMMANDS, concurrency),
+      });
+      rows.push({
+        group: 'End-to-end throughput (send → no-op handler → ack)',
+        label: `concurrency ${concurrency}`,
+        unit: 'msg/s',
+        higherIsBetter: true,
+        figures: figures(results, (v) => v),
+        targetVsBullmq: concurrency === 1 ? 1.5 : 1,
+        targetVsCeiling: 0.5,
+      });
+    }
+
+    for (const [where, run] of [
+      ['same process', latencyInProcess],
+      ['other process', latencyCrossProcess],
+    ] as const) {
+      const results = await measure<Percentiles>(context, `latency ${where}`, {
+        coordinator: () => run(context, coordinator),
+        bullmq: () => run(context, bullmq),
+      });
+      for (const p of ['p50', 'p95', 'p99'] as const) {
+        rows.push({
+          group: `Latency send → handler at ${config.latencyRate} msg/s, ${config.latencyConcurrency} consumers`,
+          label: `${where} ${p}`,
+          unit: 'ms',
+          higherIsBetter: false,
+          figures: figures(results, (v) => v[p]),
+          targetVsBullmq: p === 'p95' ? undefined : 1,
+        });
+      }
+    }
+
+    const memory = await measure(context, 'memory', {
+      coordinator: () => memoryPerMessage(context, coordinator),
+      bullmq: () => memoryPerMessage(context, bullmq),
+    });
+    rows.push(
+      {
+        group: `Redis memory per queued message (${config.memoryCount} queued, payload {"i":n})`,
+        label: 'INFO used_memory delta',
+        unit: 'B/msg',
+        higherIsBetter: false,
+        figures: figures(memory, (v) => v.info),
+        targetVsBullmq: 0.8,
+      },
+      {
+        group: `Redis memory per queued message (${config.memoryCount} queued, payload {"i":n})`,
+        label: 'MEMORY USAGE of the keys',
+        unit: 'B/msg',
+        higherIsBetter: false,
+        figures: figures(memory, (v) => v.keys),
+      },
+    );
+
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const notes = [
+      `Coordinator round trips per message: ${COMMANDS.send} script per send (plus one SADD per recipient per process), ` +
+        `${COMMANDS.consume} per consumed message (reserve, ack), plus a BLPOP wake-up when a consumer finds the queue empty. ` +
+        'The ceiling makes the same number of EVALSHA calls of `return 1` with the same concurrency shape.',
+      'End-to-end: one producer keeps ' +
+        `${config.producerWindow} sends in flight while the consumers run; the clock stops at the last handler call. ` +
+        'Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ack; BullMQ: one Worker with concurrency N, removeOnComplete.',
+      'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
+        `The first ${config.latencyWarmup} messages of each run are dropped.`,
+      "Memory: INFO used_memory before/after queuing, with no consumer; other clients of the same Redis add noise to it, the MEMORY USAGE sum over the run's keys does not.",
+      `Whole run: ${seconds} s. Every run used a fresh key prefix and deleted its keys afterwards.`,
+    ];
+    const markdown = markdownReport(rows, machine, {
+      quick: config.quick,
+      runs: config.runs,
+      notes,
+    });
+    const dir = join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'latest.md'), markdown);
+    writeFileSync(
+      join(dir, 'latest.svg'),
+      svgChart(
+        rows,
+        `${machine.cores} cores ${machine.cpu} · Node ${machine.node} · Redis ${machine.redis} · ${machine.date}`,
+      ),
+    );
+    process.stdout.write(markdown);
+  } finally {
+    await admin.quit();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+import type Redis from 'ioredis';
+import { RedisMessageCoordinator } from '../../lib/messaging/redis-message-coordinator';
+import { MessageType } from '../../lib/messaging/models/message.enums';
+import { connect } from '../redis-env';
+import type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
+import { startCoordinatorLoop } from './coordinator-loop';
+
+const SENDER = { type: 'bench-producer' };
+const RECIPIENT = { type: 'bench-consumer' };
+
+function coordinatorOn(redis: Redis, prefix: string): RedisMessageCoordinator {
+  // queueSize is raised so that the memory figure can hold more than the default 10 000.
+  return new RedisMessageCoordinator(redis, { keyPrefix: prefix, queueSize: 1_000_000 });
+}
+
+class CoordinatorQueue implements BenchQueue {
+  private readonly producer: RedisMessageCoordinator;
+
+  constructor(
+    private readonly redisUrl: string,
+    private readonly prefix: string,
+    private readonly redis: Redis,
+  ) {
+    this.producer = coordinatorOn(redis, prefix);
+  }
+
+  async send(payload: Payload): Promise<void> {
+    const result = await this.producer.sendMessage(SENDER, RECIPIENT, {
+      messageType: MessageType.EVENT,
+      payload,
+    });
+    if (!result.delivered) throw new Error(`send failed: ${result.error}`);
+  }
+
+  async sendBatch(payloads: Payload[]): Promise<void> {
+    await Promise.all(payloads.map((payload) => this.send(payload)));
+  }
+
+  consume(concurrency: number, handler: (payload: Payload) => void): Promise<Consumer> {
+    const redis = connect(this.redisUrl);
+    const coordinator = coordinatorOn(redis, this.prefix);
+    const loop = startCoordinatorLoop(coordinator, RECIPIENT, concurrency, handler, {
+      visibilityTimeoutMs: 30_000,
+      waitMs: 1_000,
+    });
+    return Promise.resolve({
+      async stop() {
+        await loop.stop();
+        await coordinator.close();
+        await redis.quit();
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+    await this.redis.quit();
+  }
+}
+
+/** This package: `RedisMessageCoordinator.sendMessage` and the bench consumer loop. */
+export const coordinatorSystem: QueueSystem = {
+  name: 'coordinator',
+  open(redisUrl, prefix) {
+    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl)));
+  },
+};

@@ -1,0 +1,11 @@
+import type { QueueSystem } from './bench-queue';
+import { bullmqSystem } from './bullmq.system';
+import { coordinatorSystem } from './coordinator.system';
+
+export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
+
+/** Every system under test, by name. */
+export const SYSTEMS: Record<string, QueueSystem> = {
+  coordinator: coordinatorSystem,
+  bullmq: bullmqSystem,
+};
