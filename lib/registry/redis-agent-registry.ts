@@ -213,7 +213,7 @@ export class RedisAgentRegistry extends AgentRegistry {
   }
 
   /** @inheritdoc */
-  startHeartbeats(): Promise<void> {
+  async startHeartbeats(): Promise<void> {
     this.assertOpen();
     this.loop.start();
     return Promise.resolve();
@@ -336,7 +336,7 @@ export class RedisAgentRegistry extends AgentRegistry {
   }
 
   /** @inheritdoc */
-  cleanupStaleCapabilities(): Promise<number> {
+  async cleanupStaleCapabilities(): Promise<number> {
     this.assertOpen();
     return this.call('cleanupStaleCapabilities', () => this.store.cleanup());
   }

@@ -147,6 +147,7 @@ export class RegistryEventChannel {
     this.subscriber = null;
     if (subscriber) {
       await this.subscribed.catch(() => undefined);
+      await subscriber.unsubscribe(this.channel).catch(() => undefined);
       await subscriber.quit().catch(() => subscriber.disconnect());
     }
     this.subject.complete();

@@ -1,0 +1,263 @@
+import type Redis from 'ioredis';
+import { ClosedError, isValidationError } from '../../lib/errors';
+import {
+  RedisAgentRegistry,
+  type RedisAgentRegistryOptions,
+  type RegistryEvent,
+} from '../../lib/registry';
+import {
+  backend,
+  closeClients,
+  createClient,
+  deleteKeys,
+  eventually,
+  itRealRedis,
+  keysUnder,
+  sleep,
+  uniquePrefix,
+} from '../support/redis';
+import { TestAgent } from '../unit/registry/test-agent';
+
+const prefix = uniquePrefix('registry');
+// ioredis-mock's TIME mixes wall-clock seconds with hrtime micros (off by up to a second), so on
+// the fake the TTL is long and the cases that time expiry run on the real server only.
+const TTL = backend === 'redis' ? 300 : 5_000;
+const fast: RedisAgentRegistryOptions = {
+  keyPrefix: prefix,
+  heartbeatTtlMs: TTL,
+  heartbeatIntervalMs: 100,
+  retainExpiredMs: 5_000,
+  onError: (error, context) => errors.push(`${context}: ${error.message}`),
+};
+
+let errors: string[] = [];
+let admin: Redis;
+const registries: RedisAgentRegistry[] = [];
+
+/** A registry on its own connection: one stands for one process. */
+async function process(options: RedisAgentRegistryOptions = {}): Promise<RedisAgentRegistry> {
+  const registry = new RedisAgentRegistry(createClient(), { ...fast, ...options });
+  registries.push(registry);
+  await registry.ready();
+  return registry;
+}
+
+/** Keys under the prefix, without the empty sorted sets ioredis-mock (unlike Redis) keeps. */
+async function remainingKeys(): Promise<string[]> {
+  const keys = await keysUnder(admin, prefix);
+  const counts = await Promise.all(
+    keys.map(async (key) => ((await admin.type(key)) === 'zset' ? admin.zcard(key) : 1)),
+  );
+  return keys.filter((_, i) => counts[i]! > 0);
+}
+
+function record(registry: RedisAgentRegistry): RegistryEvent[] {
+  const events: RegistryEvent[] = [];
+  registry.events$.subscribe((event) => events.push(event));
+  return events;
+}
+
+beforeAll(() => {
+  admin = createClient();
+});
+
+afterEach(async () => {
+  await Promise.all(registries.splice(0).map((r) => r.close()));
+  await deleteKeys(admin, prefix);
+  expect(errors).toEqual([]);
+  errors = [];
+});
+
+afterAll(async () => {
+  await closeClients();
+});
+
+describe('RedisAgentRegistry across processes', () => {
+  it('shows an agent registered by one process to another, with a registered event', async () => {
+    const [a, b] = [await process(), await process()];
+    const seen = record(b);
+    const result = await a.register(new TestAgent({ type: 'writer', instance: 'w1' }, 'Writer'));
+    expect(result).toMatchObject({ alive: true, stateRestored: false });
+
+    const listed = await b.listRegistered();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      agentId: { type: 'writer', instance: 'w1' },
+      name: 'Writer',
+      status: { status: 'idle' },
+      alive: true,
+    });
+    expect(listed[0]!.lastHeartbeat).toBe(result.lastHeartbeat);
+    expect(await eventually(() => seen.length === 1)).toBe(true);
+    expect(seen[0]).toMatchObject({
+      type: 'registered',
+      agentId: { type: 'writer', instance: 'w1' },
+      origin: a.instanceId,
+      revived: false,
+    });
+    expect(await b.getAgent({ type: 'nobody' })).toBeNull();
+  });
+
+  itRealRedis('refreshes the heartbeat on every beat at the explicit interval', async () => {
+    const a = await process({ heartbeatIntervalMs: 50 });
+    const agent = new TestAgent({ type: 'beater' });
+    const { lastHeartbeat } = await a.register(agent);
+    expect(a.heartbeatIntervalMs).toBe(50);
+    await sleep(400);
+    const now = await a.getAgent({ type: 'beater' });
+    expect(now!.alive).toBe(true);
+    expect(now!.lastHeartbeat).toBeGreaterThan(lastHeartbeat);
+    // Beats come about every 50 ms, so well over the 2 a 300 ms TTL/3 default would give.
+    expect(agent.beats).toBeGreaterThanOrEqual(4);
+  });
+
+  itRealRedis(
+    'reports an agent whose beats stop as not alive and announces expired exactly once',
+    async () => {
+      const [a, b, c] = [await process(), await process(), await process()];
+      const seenB = record(b);
+      const seenC = record(c);
+      await a.register(new TestAgent({ type: 'mortal' }));
+      await a.stopHeartbeats();
+      await Promise.all([b.startHeartbeats(), c.startHeartbeats()]);
+
+      const expired = (events: RegistryEvent[]) => events.filter((e) => e.type === 'expired');
+      expect(await eventually(() => expired(seenB).length > 0, 3_000)).toBe(true);
+      await sleep(300);
+      // Two processes sweep, one announcement, received by both.
+      expect(expired(seenB)).toHaveLength(1);
+      expect(expired(seenC)).toHaveLength(1);
+      expect(expired(seenB)[0]).toMatchObject({
+        agentId: { type: 'mortal' },
+        name: 'agent mortal',
+      });
+      expect([b.instanceId, c.instanceId]).toContain(expired(seenB)[0]!.origin);
+
+      const agent = await b.getAgent({ type: 'mortal' });
+      expect(agent).toMatchObject({ alive: false });
+      expect(await b.listRegistered()).toEqual([]);
+    },
+  );
+
+  itRealRedis('revives an agent that beats again after being declared expired', async () => {
+    const [a, b] = [await process({ autoHeartbeat: false }), await process()];
+    const seen = record(b);
+    await a.register(new TestAgent({ type: 'sleepy' }));
+    await sleep(TTL + 50);
+    expect((await b.sweepExpired()).map((id) => id.type)).toEqual(['sleepy']);
+    expect(await b.sweepExpired()).toEqual([]);
+
+    await a.heartbeat({ type: 'sleepy' });
+    expect(await eventually(() => seen.some((e) => e.type === 'registered' && e.revived))).toBe(
+      true,
+    );
+    expect((await b.listRegistered()).map((r) => [r.agentId.type, r.alive])).toEqual([
+      ['sleepy', true],
+    ]);
+  });
+
+  it('hands state exported by one incarnation to the next', async () => {
+    const first = await process();
+    const before = new TestAgent({ type: 'stateful', instance: 's' });
+    before.state = { flag: 41, items: ['a'] };
+    await first.register(before);
+    await first.close(); // the process dies without deregistering
+
+    const second = await process();
+    const after = new TestAgent({ type: 'stateful', instance: 's' });
+    const result = await second.register(after);
+    expect(result.stateRestored).toBe(true);
+    expect(after.imported).toEqual([{ flag: 41, items: ['a'] }]);
+    expect((await second.getAgent({ type: 'stateful', instance: 's' }))!.state).toEqual({
+      flag: 41,
+      items: ['a'],
+    });
+  });
+
+  it('publishes one status_changed event per change, with only the changed fields', async () => {
+    const [a, b] = [await process({ autoHeartbeat: false }), await process()];
+    const seen = record(b);
+    const agent = new TestAgent({ type: 'moody' });
+    await a.register(agent);
+    await a.heartbeat({ type: 'moody' }); // metrics changed only: no event
+    agent.status = 'busy';
+    await a.heartbeat({ type: 'moody' });
+    await a.heartbeat({ type: 'moody' }); // unchanged again
+    await sleep(150);
+
+    const changes = seen.filter((e) => e.type === 'status_changed');
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({
+      agentId: { type: 'moody' },
+      changes: { status: { previous: 'idle', current: 'busy' } },
+    });
+    expect(Object.keys((changes[0] as { changes: object }).changes)).toEqual(['status']);
+    expect((await b.getAgent({ type: 'moody' }))!.status).toMatchObject({ status: 'busy' });
+  });
+
+  it('removes every key of the agent on deregister and tells every process', async () => {
+    const [a, b] = [await process(), await process()];
+    const seen = record(b);
+    const agent = new TestAgent({ type: 'leaver' });
+    agent.state = { x: 1 };
+    agent.capabilities = {
+      capabilities: [{ name: 'leave', type: 'processing', version: '1.0.0' }],
+    };
+    await a.register(agent);
+    expect((await keysUnder(admin, prefix)).length).toBeGreaterThanOrEqual(4);
+
+    expect(await a.deregister({ type: 'leaver' })).toBe(true);
+    expect(await remainingKeys()).toEqual([]);
+    await sleep(250); // a beat after deregistration would bring keys back
+    expect(await remainingKeys()).toEqual([]);
+    expect(await a.deregister({ type: 'leaver' })).toBe(false);
+    expect(await eventually(() => seen.some((e) => e.type === 'deregistered'))).toBe(true);
+  });
+
+  it('stops beating an agent another process deregistered', async () => {
+    const [a, b] = [await process(), await process()];
+    await a.register(new TestAgent({ type: 'evicted' }));
+    expect(await b.deregister({ type: 'evicted' })).toBe(true);
+    await sleep(300);
+    expect(await remainingKeys()).toEqual([]);
+  });
+
+  it('lets a newer registration of the same id take over; the older one stops beating', async () => {
+    const [a, b] = [await process(), await process()];
+    await a.register(new TestAgent({ type: 'twin' }, 'old'));
+    await b.register(new TestAgent({ type: 'twin' }, 'new'));
+    await sleep(300); // several beats of both
+    const agent = await a.getAgent({ type: 'twin' });
+    expect(agent).toMatchObject({ name: 'new', alive: true });
+    await expect(a.heartbeat({ type: 'twin' })).rejects.toMatchObject({ rule: 'registeredHere' });
+  });
+
+  it('refuses bad ids and bad agents with typed errors and writes nothing', async () => {
+    const a = await process();
+    const attempts: Promise<unknown>[] = [
+      a.register(new TestAgent({ type: 'bad id' })),
+      a.register(new TestAgent({ type: 'ok', instance: 'x'.repeat(65) })),
+      a.register(new TestAgent({ type: 'ok' }, '')),
+      a.getAgent({ type: 'a{b}' }),
+      a.deregister({ type: 'a:b' }),
+    ];
+    const broken = new TestAgent({ type: 'caps' });
+    broken.capabilities = {
+      capabilities: [{ name: 'Bad-Name', type: 'processing', version: '1' }],
+    };
+    attempts.push(a.register(broken));
+    for (const attempt of attempts) {
+      const error: unknown = await attempt.catch((e: unknown) => e);
+      expect(isValidationError(error)).toBe(true);
+    }
+    expect(await remainingKeys()).toEqual([]);
+  });
+
+  it('throws ClosedError after close', async () => {
+    const a = await process();
+    await a.close();
+    await a.close();
+    await expect(a.listRegistered()).rejects.toBeInstanceOf(ClosedError);
+    await expect(a.register(new TestAgent({ type: 'late' }))).rejects.toBeInstanceOf(ClosedError);
+  });
+});
