@@ -1,3 +1,4 @@
 export * from './coordination.error';
 export * from './validation.error';
 export * from './runtime.errors';
+export * from './resilience.errors';

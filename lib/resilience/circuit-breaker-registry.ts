@@ -1,0 +1,168 @@
+import { Subject, type Observable } from 'rxjs';
+import { KeyLayout } from '../common/key-layout';
+import type { RedisClient } from '../common/redis-client';
+import { ClosedError, ConfigurationError, RedisOperationError } from '../errors';
+import { CircuitBreaker } from './circuit-breaker';
+import {
+  assertBreakerName,
+  resolveCircuitBreakerConfig,
+  sameBreakerConfig,
+  type CircuitBreakerConfig,
+} from './circuit-breaker.config';
+import { decodeStateChange, type CircuitStateChange } from './circuit-breaker.events';
+import {
+  resolveCircuitBreakerOptions,
+  type CircuitBreakerOptions,
+} from './circuit-breaker.options';
+
+/** Options of {@link CircuitBreakerRegistry}. */
+export interface CircuitBreakerRegistryOptions extends Partial<CircuitBreakerOptions> {
+  /** Config every breaker starts from; a `get` config overrides it field by field. */
+  defaults?: Partial<CircuitBreakerConfig>;
+  /**
+   * Listen on the breaker channel (on a duplicated connection this registry opens and
+   * closes), so breakers emit other processes' transitions without making a call.
+   * Default true.
+   */
+  subscribeEvents?: boolean;
+}
+
+/**
+ * Gets or creates circuit breakers by name. Breakers of the same name share their state
+ * through Redis with every other registry, in any process, on the same key prefix.
+ */
+export class CircuitBreakerRegistry {
+  /** State changes of every breaker of this registry. */
+  readonly stateChanges$: Observable<CircuitStateChange>;
+
+  private readonly options: CircuitBreakerOptions;
+  private readonly defaults: Partial<CircuitBreakerConfig>;
+  private readonly keys: KeyLayout;
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly changes = new Subject<CircuitStateChange>();
+  private subscriber: RedisClient | null = null;
+  private readonly subscribed: Promise<void>;
+  private closed = false;
+
+  /**
+   * @param redis a `Redis` or `Cluster` connection the caller owns (never closed here)
+   * @throws ConfigurationError for bad options or defaults
+   */
+  constructor(
+    private readonly redis: RedisClient,
+    options: CircuitBreakerRegistryOptions = {},
+  ) {
+    const { defaults = {}, subscribeEvents = true, ...breakerOptions } = options;
+    this.options = resolveCircuitBreakerOptions(breakerOptions);
+    resolveCircuitBreakerConfig({}, defaults, 'defaults');
+    this.defaults = defaults;
+    this.keys = new KeyLayout(this.options.keyPrefix);
+    this.stateChanges$ = this.changes.asObservable();
+    this.subscribed = subscribeEvents ? this.listen() : Promise.resolve();
+    this.subscribed.catch((error: Error) => this.options.onError(error));
+  }
+
+  /**
+   * The breaker of that name, created on first use with `config` over the registry's
+   * defaults. Asking again with a different config is an error rather than silently
+   * getting the first one's.
+   *
+   * @throws ValidationError for a bad name; ConfigurationError for a bad or conflicting config;
+   *   ClosedError after {@link close}
+   */
+  async get(name: string, config?: Partial<CircuitBreakerConfig>): Promise<CircuitBreaker> {
+    if (this.closed) throw new ClosedError('CircuitBreakerRegistry');
+    assertBreakerName(name);
+    const resolved = resolveCircuitBreakerConfig(config, this.defaults);
+    const existing = this.breakers.get(name);
+    if (existing) {
+      if (config !== undefined && !sameBreakerConfig(existing.config, resolved)) {
+        throw new ConfigurationError(
+          'config',
+          'conflict',
+          `breaker ${name} already exists with a different config`,
+        );
+      }
+      return existing;
+    }
+    const breaker = new CircuitBreaker(this.redis, name, resolved, this.options);
+    this.breakers.set(name, breaker);
+    breaker.stateChanges$.subscribe((change) => this.changes.next(change));
+    await Promise.all([this.bounded(this.subscribed).catch(() => undefined), this.index(name)]);
+    return breaker;
+  }
+
+  /** Breakers created by this registry, in creation order. */
+  list(): CircuitBreaker[] {
+    return [...this.breakers.values()];
+  }
+
+  /**
+   * Names of every breaker any registry on this prefix has created, sorted.
+   *
+   * @throws RedisOperationError when Redis cannot be read
+   */
+  async listNames(): Promise<string[]> {
+    try {
+      return (await this.redis.smembers(this.keys.breakerIndex)).sort();
+    } catch (error) {
+      throw new RedisOperationError('listNames', error);
+    }
+  }
+
+  /** Resets every breaker of this registry (for every process); returns how many. */
+  async resetAll(): Promise<number> {
+    const breakers = this.list();
+    await Promise.all(breakers.map((breaker) => breaker.reset()));
+    return breakers.length;
+  }
+
+  /**
+   * Stops listening, completes the event streams and forgets the breakers (which keep
+   * guarding calls). Leaves the caller's connection open.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    if (subscriber) {
+      await this.subscribed.catch(() => undefined);
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    }
+    for (const breaker of this.breakers.values()) breaker.close();
+    this.breakers.clear();
+    this.changes.complete();
+  }
+
+  private async listen(): Promise<void> {
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    const channel = this.keys.breakerChannel;
+    subscriber.on('error', (error: Error) => this.options.onError(error));
+    subscriber.on('message', (from: string, text: string) => {
+      if (from !== channel) return;
+      const event = decodeStateChange(text);
+      if (event) this.breakers.get(event.name)?.notePublished(event);
+    });
+    await subscriber.subscribe(channel);
+  }
+
+  /** Adds a name to the index; Redis trouble is reported, never fatal (breakers work without it). */
+  private async index(name: string): Promise<void> {
+    try {
+      await this.bounded(this.redis.sadd(this.keys.breakerIndex, name));
+    } catch (error) {
+      this.options.onError(new RedisOperationError('get', error));
+    }
+  }
+
+  /** Waits for `work` at most the command timeout (then resolves without its value). */
+  private bounded<T>(work: Promise<T>): Promise<T | void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.commandTimeoutMs);
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+}
