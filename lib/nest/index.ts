@@ -1,1 +1,54 @@
-export {};
+export * from './decorators';
+export { AgentCoordinationModule } from './agent-coordination.module';
+export {
+  AGENT_COORDINATION_MODULE_OPTIONS,
+  type AgentCoordinationForRootOptions,
+  type AgentCoordinationForRootAsyncOptions,
+} from './agent-coordination.module-definition';
+export type {
+  AgentCoordinationModuleOptions,
+  AgentCoordinationModuleExtras,
+  AgentCoordinationConnection,
+  AgentConsumerOptions,
+  AgentCoordinationMetricsOptions,
+  AgentCoordinationTracingOptions,
+  PrometheusExportOptions,
+} from './agent-coordination.options';
+export {
+  DEFAULT_CONSUMER_OPTIONS,
+  DEFAULT_LATENCY_BUCKETS_MS,
+  DEFAULT_PROMETHEUS_PREFIX,
+  DEFAULT_TRACER_NAME,
+  type ResolvedConsumerOptions,
+} from './agent-coordination-options.resolver';
+export {
+  AGENT_COORDINATION_REDIS,
+  AGENT_MESSAGE_CONTEXT_TYPE,
+  TRACEPARENT_TAG_PREFIX,
+  getCircuitBreakerToken,
+} from './agent-coordination.constants';
+export {
+  AgentBootstrapError,
+  ReservationLostError,
+  isAgentBootstrapError,
+} from './agent-coordination.errors';
+export { AgentMessageContext } from './agent-message.context';
+export {
+  AgentMessageEvents,
+  type MessageOutcome,
+  type MessageReceivedEvent,
+  type MessageHandledEvent,
+} from './agent-message.events';
+export {
+  AgentCoordinationMetrics,
+  type AgentMetricsSnapshot,
+  type LatencyHistogram,
+} from './agent-coordination.metrics';
+export {
+  AgentCoordinationHealthIndicator,
+  type AgentCoordinationHealthResult,
+} from './agent-coordination.health';
+export { readTraceparent, withTraceparent } from './agent-coordination.tracing';
+export { toPayload, replyIdOf, failureOf } from './agent-message.dispatcher';
+export type { AgentConsumerStatus } from './agent-consumer';
+export type { AgentCoordinationRedis } from './redis-connection';

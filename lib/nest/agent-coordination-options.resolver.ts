@@ -1,0 +1,231 @@
+import { ConfigurationError } from '../errors';
+import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
+import { assertInteger, assertKeyPrefix } from '../common/validate';
+import type {
+  AgentConsumerOptions,
+  AgentCoordinationConnection,
+  AgentCoordinationModuleOptions,
+  PrometheusExportOptions,
+} from './agent-coordination.options';
+import { resolveCoordinatorOptions } from '../messaging/coordinator.options';
+import { resolveRegistryOptions } from '../registry/registry.options';
+import { isRedisClient } from './redis-connection';
+
+/** {@link AgentConsumerOptions} with every default filled in. */
+export type ResolvedConsumerOptions = Required<AgentConsumerOptions>;
+
+/** Defaults of {@link AgentConsumerOptions}. */
+export const DEFAULT_CONSUMER_OPTIONS: Readonly<ResolvedConsumerOptions> = Object.freeze({
+  concurrency: 1,
+  visibilityTimeoutMs: 30_000,
+  shutdownTimeoutMs: 10_000,
+  recoverIntervalMs: 5_000,
+  receiveWaitMs: 1_000,
+  errorBackoffMs: 500,
+});
+
+/** Default upper bounds (ms) of the handler latency histogram. */
+export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
+  5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
+]);
+
+/** Default prefix of Prometheus metric names. */
+export const DEFAULT_PROMETHEUS_PREFIX = 'agent_coordination_';
+
+/** Default OpenTelemetry tracer name. */
+export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
+
+/** Module options after validation, with defaults filled in. */
+export interface ResolvedModuleOptions {
+  connection: AgentCoordinationConnection;
+  keyPrefix: string;
+  coordinator: NonNullable<AgentCoordinationModuleOptions['coordinator']>;
+  registry: NonNullable<AgentCoordinationModuleOptions['registry']>;
+  breakers: NonNullable<AgentCoordinationModuleOptions['breakers']>;
+  consumer: ResolvedConsumerOptions;
+  latencyBucketsMs: readonly number[];
+  prometheus: Required<PrometheusExportOptions> | null;
+  tracing: { tracerName: string } | null;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'connection',
+  'keyPrefix',
+  'coordinator',
+  'registry',
+  'breakers',
+  'consumer',
+  'metrics',
+  'tracing',
+]);
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Validates consumer options (module-wide or one agent's overrides) over `base`.
+ *
+ * @throws ConfigurationError naming the field, e.g. `consumer.concurrency`
+ */
+export function resolveConsumerOptions(
+  options: AgentConsumerOptions | undefined,
+  base: ResolvedConsumerOptions,
+  label: string,
+): ResolvedConsumerOptions {
+  if (options !== undefined && !isPlainObject(options)) {
+    throw new ConfigurationError(label, 'isObject', 'must be an object');
+  }
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (!(key in base)) {
+      throw new ConfigurationError(`${label}.${key}`, 'isKnown', 'is not a consumer option');
+    }
+    if (value !== undefined) merged[key as keyof ResolvedConsumerOptions] = value as number;
+  }
+  assertInteger(merged.concurrency, `${label}.concurrency`, 1, 1_000);
+  assertInteger(merged.visibilityTimeoutMs, `${label}.visibilityTimeoutMs`, 10, DAY_MS);
+  assertInteger(merged.shutdownTimeoutMs, `${label}.shutdownTimeoutMs`, 0, DAY_MS);
+  assertInteger(merged.recoverIntervalMs, `${label}.recoverIntervalMs`, 0, DAY_MS);
+  assertInteger(merged.receiveWaitMs, `${label}.receiveWaitMs`, 1, 60_000);
+  assertInteger(merged.errorBackoffMs, `${label}.errorBackoffMs`, 1, 60_000);
+  return merged;
+}
+
+/**
+ * Validates the module options once, at start-up.
+ *
+ * @throws ConfigurationError naming the offending option and the rule it breaks
+ */
+export function resolveModuleOptions(
+  options: AgentCoordinationModuleOptions,
+): ResolvedModuleOptions {
+  if (!isPlainObject(options)) {
+    throw new ConfigurationError(
+      'options',
+      'isObject',
+      'AgentCoordinationModule needs an options object',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new ConfigurationError(key, 'isKnown', 'is not an AgentCoordinationModule option');
+    }
+  }
+  checkConnection(options.connection);
+  for (const field of ['coordinator', 'registry', 'breakers', 'consumer', 'metrics'] as const) {
+    if (options[field] !== undefined && !isPlainObject(options[field])) {
+      throw new ConfigurationError(field, 'isObject', 'must be an object');
+    }
+  }
+  const keyPrefix = assertKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+  // Checked here, before any connection is opened, so bad limits leave nothing behind.
+  nested('coordinator', () => resolveCoordinatorOptions({ ...options.coordinator, keyPrefix }));
+  nested('registry', () => resolveRegistryOptions({ ...options.registry, keyPrefix }));
+  return {
+    connection: options.connection,
+    keyPrefix,
+    coordinator: options.coordinator ?? {},
+    registry: options.registry ?? {},
+    breakers: options.breakers ?? {},
+    consumer: resolveConsumerOptions(options.consumer, DEFAULT_CONSUMER_OPTIONS, 'consumer'),
+    latencyBucketsMs: resolveBuckets(options.metrics?.latencyBucketsMs),
+    prometheus: resolvePrometheus(options.metrics?.prometheus),
+    tracing: resolveTracing(options.tracing),
+  };
+}
+
+function nested(section: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ConfigurationError && !error.field.startsWith(`${section}.`)) {
+      const detail =
+        /^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s.exec(error.message)?.[1] ?? error.message;
+      throw new ConfigurationError(`${section}.${error.field}`, error.rule, detail);
+    }
+    throw error;
+  }
+}
+
+function checkConnection(connection: unknown): void {
+  if (typeof connection === 'string') {
+    if (!/^rediss?:\/\//.test(connection)) {
+      throw new ConfigurationError(
+        'connection',
+        'isRedisUrl',
+        'must start with redis:// or rediss://',
+      );
+    }
+    try {
+      new URL(connection);
+    } catch {
+      throw new ConfigurationError(
+        'connection',
+        'isRedisUrl',
+        `"${connection}" is not a valid URL`,
+      );
+    }
+    return;
+  }
+  if (isRedisClient(connection) || isPlainObject(connection)) return;
+  throw new ConfigurationError(
+    'connection',
+    'isDefined',
+    'must be a redis:// URL, ioredis options, or a Redis / Cluster instance',
+  );
+}
+
+function resolveBuckets(buckets: unknown): readonly number[] {
+  if (buckets === undefined) return DEFAULT_LATENCY_BUCKETS_MS;
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    !buckets.every((b, i) => typeof b === 'number' && b > 0 && (i === 0 || b > buckets[i - 1]))
+  ) {
+    throw new ConfigurationError(
+      'metrics.latencyBucketsMs',
+      'isAscending',
+      'must be a non-empty list of increasing positive numbers',
+    );
+  }
+  return Object.freeze([...(buckets as number[])]);
+}
+
+function resolvePrometheus(value: unknown): Required<PrometheusExportOptions> | null {
+  if (value === undefined || value === false) return null;
+  if (value !== true && !isPlainObject(value)) {
+    throw new ConfigurationError(
+      'metrics.prometheus',
+      'isObject',
+      'must be a boolean or an object',
+    );
+  }
+  const options = value === true ? {} : (value as PrometheusExportOptions);
+  const prefix = options.prefix ?? DEFAULT_PROMETHEUS_PREFIX;
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    throw new ConfigurationError(
+      'metrics.prometheus.prefix',
+      'matches',
+      'must be a valid Prometheus metric name prefix',
+    );
+  }
+  return { registry: options.registry, prefix };
+}
+
+function resolveTracing(value: unknown): { tracerName: string } | null {
+  if (value === false) return null;
+  if (value === undefined || value === true) return { tracerName: DEFAULT_TRACER_NAME };
+  if (!isPlainObject(value)) {
+    throw new ConfigurationError('tracing', 'isObject', 'must be a boolean or an object');
+  }
+  const name = (value as { tracerName?: unknown }).tracerName ?? DEFAULT_TRACER_NAME;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ConfigurationError('tracing.tracerName', 'isString', 'must be a non-empty string');
+  }
+  return { tracerName: name };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { formatAgentId, type AgentId } from '../messaging/models/agent-id';
+import { AGENT_COORDINATION_RESOLVED_OPTIONS } from './agent-coordination.constants';
+import type { ResolvedModuleOptions } from './agent-coordination-options.resolver';
+import { AgentMessageEvents, type MessageHandledEvent } from './agent-message.events';
+import { PrometheusExporter } from './prometheus.exporter';
+
+/** A latency histogram: cumulative counts per upper bound (ms), like Prometheus buckets. */
+export interface LatencyHistogram {
+  /** Upper bounds in ms; the last implicit bucket is +Inf. */
+  bucketsMs: readonly number[];
+  /** `counts[i]`: observations ≤ `bucketsMs[i]`; `counts[bucketsMs.length]`: all of them. */
+  counts: number[];
+  /** Sum of all observations, ms. */
+  sumMs: number;
+  /** Number of observations. */
+  count: number;
+}
+
+/** Counters and latency of one agent since start. */
+export interface AgentMetricsSnapshot {
+  /** Deliveries that reached the agent's consumer. */
+  received: number;
+  /** Settled by acknowledgement. */
+  acked: number;
+  /** Failed and scheduled for another delivery. */
+  retried: number;
+  /** Moved to the dead-letter queue (permanent failure, retries spent, no handler). */
+  deadLettered: number;
+  /** Handler runs that threw or timed out. */
+  failed: number;
+  /** Left reserved for recovery (reservation lost, Redis failure, shutdown). */
+  unsettled: number;
+  /** Time from receipt to settlement. */
+  latency: LatencyHistogram;
+}
+
+/**
+ * Per-agent counters (received, acked, retried, dead-lettered, failed) and latency
+ * histograms, fed by {@link AgentMessageEvents}; exported to prom-client when the module's
+ * `metrics.prometheus` option is on.
+ */
+@Injectable()
+export class AgentCoordinationMetrics implements OnModuleDestroy {
+  private readonly agents = new Map<string, AgentMetricsSnapshot>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly exporter: PrometheusExporter | null;
+
+  constructor(
+    events: AgentMessageEvents,
+    @Inject(AGENT_COORDINATION_RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
+  ) {
+    this.exporter = options.prometheus
+      ? PrometheusExporter.create(options.prometheus, options.latencyBucketsMs)
+      : null;
+    this.subscriptions.push(
+      events.received$.subscribe((event) => {
+        this.entry(formatAgentId(event.agentId)).received += 1;
+        this.exporter?.received(event);
+      }),
+      events.handled$.subscribe((event) => this.record(event)),
+    );
+  }
+
+  /** Counters of one agent (zeros when it has seen nothing). */
+  forAgent(agentId: AgentId): AgentMetricsSnapshot {
+    return clone(this.agents.get(formatAgentId(agentId)) ?? this.empty());
+  }
+
+  /** Counters of every agent that has seen a message, keyed `type/instance`. */
+  snapshot(): Record<string, AgentMetricsSnapshot> {
+    return Object.fromEntries([...this.agents].map(([key, value]) => [key, clone(value)]));
+  }
+
+  /** The prom-client registry the metrics are exported to, or `null` when export is off. */
+  get prometheusRegistry(): unknown {
+    return this.exporter?.registry ?? null;
+  }
+
+  /** Text exposition of the prom-client registry (for a `/metrics` route). */
+  async prometheusText(): Promise<string> {
+    return this.exporter ? this.exporter.text() : '';
+  }
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
+  }
+
+  private record(event: MessageHandledEvent): void {
+    const entry = this.entry(formatAgentId(event.agentId));
+    switch (event.outcome) {
+      case 'acked':
+        entry.acked += 1;
+        break;
+      case 'retried':
+        entry.retried += 1;
+        break;
+      case 'dead-lettered':
+        entry.deadLettered += 1;
+        break;
+      case 'unsettled':
+        entry.unsettled += 1;
+        break;
+    }
+    if (event.failed) entry.failed += 1;
+    const histogram = entry.latency;
+    histogram.count += 1;
+    histogram.sumMs += event.durationMs;
+    histogram.bucketsMs.forEach((bound, i) => {
+      if (event.durationMs <= bound) histogram.counts[i] += 1;
+    });
+    histogram.counts[histogram.bucketsMs.length] += 1;
+    this.exporter?.handled(event);
+  }
+
+  private entry(key: string): AgentMetricsSnapshot {
+    let entry = this.agents.get(key);
+    if (!entry) {
+      entry = this.empty();
+      this.agents.set(key, entry);
+    }
+    return entry;
+  }
+
+  private empty(): AgentMetricsSnapshot {
+    const bucketsMs = this.options.latencyBucketsMs;
+    return {
+      received: 0,
+      acked: 0,
+      retried: 0,
+      deadLettered: 0,
+      failed: 0,
+      unsettled: 0,
+      latency: {
+        bucketsMs,
+        counts: new Array<number>(bucketsMs.length + 1).fill(0),
+        sumMs: 0,
+        count: 0,
+      },
+    };
+  }
+}
+
+function clone(snapshot: AgentMetricsSnapshot): AgentMetricsSnapshot {
+  return { ...snapshot, latency: { ...snapshot.latency, counts: [...snapshot.latency.counts] } };
+}

@@ -1,0 +1,79 @@
+import type { RedisOptions } from 'ioredis';
+import type { RedisClient } from '../common/redis-client';
+import type { RedisMessageCoordinatorOptions } from '../messaging/coordinator.options';
+import type { RedisAgentRegistryOptions } from '../registry/registry.options';
+
+/**
+ * Where the module's Redis connection comes from: a `redis://` / `rediss://` URL, ioredis
+ * options (the module opens and closes the connection), or a `Redis` / `Cluster` instance
+ * the application owns (the module never closes it).
+ */
+export type AgentCoordinationConnection = string | RedisOptions | RedisClient;
+
+/** How each agent's receive loop runs. Every field can be overridden per agent in `@Agent()`. */
+export interface AgentConsumerOptions {
+  /** Messages one agent handles at the same time. Default 1. */
+  concurrency?: number;
+  /** Reservation length of a received message; extended while its handler runs. Default 30 000 ms. */
+  visibilityTimeoutMs?: number;
+  /** How long shutdown waits for running handlers before leaving them to recovery. Default 10 000 ms. */
+  shutdownTimeoutMs?: number;
+  /** How often a loop returns expired reservations of its agent to the queue; 0 turns it off. Default 5 000 ms. */
+  recoverIntervalMs?: number;
+  /** Longest single blocking wait for a message; shutdown also interrupts it. Default 1 000 ms. */
+  receiveWaitMs?: number;
+  /** Pause after a Redis failure before the loop tries again. Default 500 ms. */
+  errorBackoffMs?: number;
+}
+
+/** Prometheus export of the module's metrics (needs the optional peer `prom-client`). */
+export interface PrometheusExportOptions {
+  /** A prom-client `Registry`; default prom-client's global `register`. */
+  registry?: unknown;
+  /** Prefix of the metric names. Default `agent_coordination_`. */
+  prefix?: string;
+}
+
+/** What the module measures and exports. */
+export interface AgentCoordinationMetricsOptions {
+  /** Export counters and histograms to prom-client: `true` for its defaults. Default off. */
+  prometheus?: boolean | PrometheusExportOptions;
+  /** Upper bounds (ms) of the handler latency histogram buckets. */
+  latencyBucketsMs?: number[];
+}
+
+/** OpenTelemetry spans (needs the optional peer `@opentelemetry/api`). */
+export interface AgentCoordinationTracingOptions {
+  /** Name of the tracer. Default `tta-agent-coordination`. */
+  tracerName?: string;
+}
+
+/** Options of `AgentCoordinationModule.forRoot()` / `forRootAsync()`. */
+export interface AgentCoordinationModuleOptions {
+  /** The Redis connection (see {@link AgentCoordinationConnection}). */
+  connection: AgentCoordinationConnection;
+  /** Prefix of every key the module writes. Default `ao`. */
+  keyPrefix?: string;
+  /** Limits of the message coordinator (queue size, retries, backoff, de-duplication, payload size). */
+  coordinator?: Omit<RedisMessageCoordinatorOptions, 'keyPrefix'>;
+  /** Options of the agent registry (heartbeat TTL and interval, matching, events). */
+  registry?: Omit<RedisAgentRegistryOptions, 'keyPrefix'>;
+  /** Options of the circuit breaker registry. */
+  breakers?: Record<string, unknown>;
+  /** How the receive loops run. */
+  consumer?: AgentConsumerOptions;
+  /** Metrics and their export. */
+  metrics?: AgentCoordinationMetricsOptions;
+  /**
+   * OpenTelemetry spans from sender to handler; the trace context travels in the message's
+   * routing tags as `traceparent=<W3C traceparent>`. Default on when `@opentelemetry/api`
+   * is installed; `false` turns it off.
+   */
+  tracing?: boolean | AgentCoordinationTracingOptions;
+}
+
+/** Extra options of `forRoot()` / `forRootAsync()` that shape the module itself. */
+export interface AgentCoordinationModuleExtras {
+  /** Make the module's providers visible to every module. Default false. */
+  isGlobal?: boolean;
+}

@@ -1,0 +1,62 @@
+import type { Provider } from '@nestjs/common';
+import { MessageCoordinator } from '../messaging/message-coordinator';
+import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
+import { AgentRegistry } from '../registry/agent-registry';
+import { RedisAgentRegistry } from '../registry/redis-agent-registry';
+import {
+  AGENT_COORDINATION_CORE_COORDINATOR,
+  AGENT_COORDINATION_REDIS,
+  AGENT_COORDINATION_RESOLVED_OPTIONS,
+} from './agent-coordination.constants';
+import { AGENT_COORDINATION_MODULE_OPTIONS } from './agent-coordination.module-definition';
+import type { AgentCoordinationModuleOptions } from './agent-coordination.options';
+import {
+  resolveModuleOptions,
+  type ResolvedModuleOptions,
+} from './agent-coordination-options.resolver';
+import { AgentTracing } from './agent-coordination.tracing';
+import { openConnection, type AgentCoordinationRedis } from './redis-connection';
+import { TracingMessageCoordinator } from './tracing-message-coordinator';
+
+/**
+ * The providers that build the framework-free core from the module options: validated
+ * options, the connection, the coordinator (wrapped for tracing when on) and the registry.
+ */
+export const agentCoordinationCoreProviders: Provider[] = [
+  {
+    provide: AGENT_COORDINATION_RESOLVED_OPTIONS,
+    useFactory: (options: AgentCoordinationModuleOptions) => resolveModuleOptions(options),
+    inject: [AGENT_COORDINATION_MODULE_OPTIONS],
+  },
+  {
+    provide: AGENT_COORDINATION_REDIS,
+    useFactory: (options: ResolvedModuleOptions) => openConnection(options.connection),
+    inject: [AGENT_COORDINATION_RESOLVED_OPTIONS],
+  },
+  {
+    provide: AGENT_COORDINATION_CORE_COORDINATOR,
+    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
+      new RedisMessageCoordinator(redis.client, {
+        ...options.coordinator,
+        keyPrefix: options.keyPrefix,
+      }),
+    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+  },
+  {
+    provide: AgentTracing,
+    useFactory: (options: ResolvedModuleOptions) => AgentTracing.create(options.tracing),
+    inject: [AGENT_COORDINATION_RESOLVED_OPTIONS],
+  },
+  {
+    provide: MessageCoordinator,
+    useFactory: (core: MessageCoordinator, tracing: AgentTracing) =>
+      tracing.enabled ? new TracingMessageCoordinator(core, tracing) : core,
+    inject: [AGENT_COORDINATION_CORE_COORDINATOR, AgentTracing],
+  },
+  {
+    provide: AgentRegistry,
+    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
+      new RedisAgentRegistry(redis.client, { ...options.registry, keyPrefix: options.keyPrefix }),
+    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+  },
+];

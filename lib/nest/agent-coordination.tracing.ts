@@ -1,0 +1,157 @@
+import type * as otel from '@opentelemetry/api';
+import type { AgentId } from '../messaging/models/agent-id';
+import { formatAgentId } from '../messaging/models/agent-id';
+import type { AgentMessage, RoutingKey } from '../messaging/models/agent-message';
+import type { OutgoingMessage } from '../messaging/message-coordinator';
+import { TRACEPARENT_TAG_PREFIX } from './agent-coordination.constants';
+import { loadOptionalPackage } from './optional-package';
+
+type OtelApi = typeof otel;
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const MAX_TAGS = 64;
+const MESSAGING_SYSTEM = 'tta-agent-coordination';
+
+/** The W3C `traceparent` carried in a message's routing tags, if any. */
+export function readTraceparent(message: Pick<AgentMessage, 'routing'>): string | undefined {
+  const tag = message.routing?.tags.find((t) => t.startsWith(TRACEPARENT_TAG_PREFIX));
+  const value = tag?.slice(TRACEPARENT_TAG_PREFIX.length);
+  return value !== undefined && TRACEPARENT.test(value) ? value : undefined;
+}
+
+/** A copy of `message` whose routing tags carry `traceparent` (replacing an older one). */
+export function withTraceparent<M extends { routing?: RoutingKey }>(
+  message: M,
+  traceparent: string,
+): M {
+  const tags = (message.routing?.tags ?? []).filter((t) => !t.startsWith(TRACEPARENT_TAG_PREFIX));
+  if (tags.length >= MAX_TAGS) return message;
+  return {
+    ...message,
+    routing: { ...message.routing, tags: [...tags, TRACEPARENT_TAG_PREFIX + traceparent] },
+  };
+}
+
+/**
+ * OpenTelemetry spans for messages, on `@opentelemetry/api` when it is installed (a no-op
+ * otherwise). The trace context travels inside the message as a routing tag
+ * `traceparent=<W3C traceparent>`, so the handler's span continues the sender's trace
+ * without any propagator configuration and without touching the payload.
+ */
+export class AgentTracing {
+  private readonly tracer: otel.Tracer | undefined;
+
+  private constructor(
+    private readonly api: OtelApi | null,
+    tracerName: string,
+  ) {
+    this.tracer = api?.trace.getTracer(tracerName);
+  }
+
+  /** Tracing with the named tracer; disabled when `options` is null or the API is missing. */
+  static create(options: { tracerName: string } | null): AgentTracing {
+    const api = options
+      ? loadOptionalPackage<OtelApi>('@opentelemetry/api', 'tracing', false)
+      : null;
+    return new AgentTracing(api, options?.tracerName ?? '');
+  }
+
+  /** Whether spans are produced. */
+  get enabled(): boolean {
+    return this.api !== null;
+  }
+
+  /**
+   * Runs `send` inside a PRODUCER span and hands it the message with that span's context
+   * in its routing tags.
+   */
+  async traceSend<T>(
+    operation: string,
+    recipient: AgentId | undefined,
+    message: OutgoingMessage,
+    send: (message: OutgoingMessage) => Promise<T>,
+  ): Promise<T> {
+    const api = this.api;
+    if (!api || !this.tracer) return send(message);
+    const destination = recipient
+      ? formatAgentId(recipient)
+      : String(message.messageType ?? 'publish');
+    const span = this.tracer.startSpan(`${operation} ${destination}`, {
+      kind: api.SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': MESSAGING_SYSTEM,
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': destination,
+        'agent.message.type': String(message.messageType),
+        ...(message.correlationId
+          ? { 'messaging.message.conversation_id': message.correlationId }
+          : {}),
+      },
+    });
+    const spanContext = span.spanContext();
+    const outgoing = api.isSpanContextValid(spanContext)
+      ? withTraceparent(message, formatTraceparent(spanContext))
+      : message;
+    return this.finish(span, () =>
+      api.context.with(api.trace.setSpan(api.context.active(), span), () => send(outgoing)),
+    );
+  }
+
+  /**
+   * Runs a handler inside a CONSUMER span that continues the trace carried by the message.
+   */
+  async traceHandler<T>(agent: AgentId, message: AgentMessage, run: () => Promise<T>): Promise<T> {
+    const api = this.api;
+    if (!api || !this.tracer) return run();
+    let parent = api.context.active();
+    const remote = parseTraceparent(readTraceparent(message));
+    if (remote) parent = api.trace.setSpanContext(parent, remote);
+    const destination = formatAgentId(agent);
+    const span = this.tracer.startSpan(
+      `process ${destination}`,
+      {
+        kind: api.SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': MESSAGING_SYSTEM,
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': destination,
+          'messaging.message.id': message.messageId,
+          'agent.message.type': message.messageType,
+          ...(message.correlationId
+            ? { 'messaging.message.conversation_id': message.correlationId }
+            : {}),
+        },
+      },
+      parent,
+    );
+    return this.finish(span, () => api.context.with(api.trace.setSpan(parent, span), run));
+  }
+
+  private async finish<T>(span: otel.Span, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: this.api!.SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+}
+
+function formatTraceparent(context: otel.SpanContext): string {
+  const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
+  return `00-${context.traceId}-${context.spanId}-${flags}`;
+}
+
+function parseTraceparent(value: string | undefined): otel.SpanContext | undefined {
+  const match = value ? TRACEPARENT.exec(value) : null;
+  if (!match) return undefined;
+  return {
+    traceId: match[1],
+    spanId: match[2],
+    traceFlags: parseInt(match[3], 16),
+    isRemote: true,
+  };
+}

@@ -1,0 +1,32 @@
+import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import type { MessageType } from '../messaging/models/message.enums';
+import type { ResolvedConsumerOptions } from './agent-coordination-options.resolver';
+import type { AgentOptions } from './decorators/agent.decorator';
+import type { OnAgentMessageOptions } from './decorators/on-agent-message.decorator';
+import type { AgentMessageContext } from './agent-message.context';
+
+/** A bound message handler, ready to call through Nest's guards, interceptors and pipes. */
+export interface AgentHandlerDefinition {
+  /** Name of the method on the agent. */
+  readonly methodName: string;
+  /** Options given to `@OnAgentMessage()`. */
+  readonly options: OnAgentMessageOptions;
+  /** Calls the method with `(payload, context)` through Nest's external context. */
+  readonly invoke: (payload: unknown, context: AgentMessageContext) => Promise<unknown>;
+}
+
+/** One `@Agent()` provider as found at bootstrap. */
+export interface AgentDefinition {
+  /** Validated id of the agent. */
+  readonly agentId: ResolvedAgentId;
+  /** Name stored in the registry. */
+  readonly name: string;
+  /** The provider instance. */
+  readonly instance: object;
+  /** The options given to `@Agent()`. */
+  readonly options: AgentOptions;
+  /** This agent's consumer options (module defaults merged with its overrides). */
+  readonly consumer: ResolvedConsumerOptions;
+  /** Handler of each message type it handles. */
+  readonly handlers: ReadonlyMap<MessageType, AgentHandlerDefinition>;
+}

@@ -1,0 +1,33 @@
+import { SetMetadata } from '@nestjs/common';
+import type {
+  AgentCapabilityInput,
+  AgentCapabilitySetInput,
+} from '../../registry/models/capability.models';
+import { AGENT_METADATA } from '../agent-coordination.constants';
+import type { AgentConsumerOptions } from '../agent-coordination.options';
+
+/** Options of {@link Agent}. */
+export interface AgentOptions {
+  /** Agent type: 1–64 characters of `[A-Za-z0-9_.-]`. */
+  type: string;
+  /** Agent instance; default `default`. Processes with the same id share (compete for) one queue. */
+  instance?: string;
+  /** Human-readable name stored in the registry; default `type/instance`. */
+  name?: string;
+  /** Capabilities advertised in the registry, unless the provider has `getCapabilities()`. */
+  capabilities?: AgentCapabilityInput[] | AgentCapabilitySetInput;
+  /** This agent's overrides of the module's `consumer` options. */
+  consumer?: AgentConsumerOptions;
+}
+
+/**
+ * Marks a provider as an agent: it is registered and heart-beaten while the application
+ * runs, its `@OnAgentMessage()` methods receive its messages, and it is deregistered on
+ * shutdown. The provider must be a singleton (not request- or transient-scoped).
+ *
+ * If the provider has `statusSnapshot()`, `exportState()`, `importState()` or
+ * `getCapabilities()`, the registry uses them.
+ */
+export function Agent(options: AgentOptions): ClassDecorator {
+  return SetMetadata(AGENT_METADATA, options);
+}

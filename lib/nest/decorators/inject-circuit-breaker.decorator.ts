@@ -1,0 +1,10 @@
+import { Inject } from '@nestjs/common';
+import { getCircuitBreakerToken } from '../agent-coordination.constants';
+
+/**
+ * Injects the circuit breaker named `name`, shared through Redis with every process that
+ * uses the same name. The name must be declared with `AgentCoordinationModule.forFeature()`.
+ */
+export function InjectCircuitBreaker(name: string): ParameterDecorator & PropertyDecorator {
+  return Inject(getCircuitBreakerToken(name));
+}
