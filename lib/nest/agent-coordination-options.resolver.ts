@@ -9,6 +9,8 @@ import type {
 } from './agent-coordination.options';
 import { resolveCoordinatorOptions } from '../messaging/coordinator.options';
 import { resolveRegistryOptions } from '../registry/registry.options';
+import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
+import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
 
 /** {@link AgentConsumerOptions} with every default filled in. */
@@ -120,6 +122,11 @@ export function resolveModuleOptions(
   // Checked here, before any connection is opened, so bad limits leave nothing behind.
   nested('coordinator', () => resolveCoordinatorOptions({ ...options.coordinator, keyPrefix }));
   nested('registry', () => resolveRegistryOptions({ ...options.registry, keyPrefix }));
+  nested('breakers', () => {
+    const { defaults = {}, subscribeEvents: _events, ...rest } = options.breakers ?? {};
+    resolveCircuitBreakerOptions({ ...rest, keyPrefix });
+    resolveCircuitBreakerConfig({}, defaults, 'defaults');
+  });
   return {
     connection: options.connection,
     keyPrefix,

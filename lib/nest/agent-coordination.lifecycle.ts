@@ -11,6 +11,7 @@ import { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../messaging/models/agent-id';
 import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
 import { AgentRegistry } from '../registry/agent-registry';
+import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_REDIS,
@@ -45,6 +46,7 @@ export class AgentCoordinationLifecycle
     private readonly coordinator: MessageCoordinator,
     @Inject(AGENT_COORDINATION_CORE_COORDINATOR) private readonly core: MessageCoordinator,
     private readonly registry: AgentRegistry,
+    private readonly breakers: CircuitBreakerRegistry,
     private readonly events: AgentMessageEvents,
     private readonly tracing: AgentTracing,
     @Inject(AGENT_COORDINATION_REDIS) private readonly redis: AgentCoordinationRedis,
@@ -114,6 +116,7 @@ export class AgentCoordinationLifecycle
       }
     };
     await close('agent registry', () => this.registry.close());
+    await close('circuit breaker registry', () => this.breakers.close());
     await close('message coordinator', () => this.core.close());
     await close('Redis connection', () => closeConnection(this.redis));
   }

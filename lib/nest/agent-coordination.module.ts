@@ -1,7 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { MessageCoordinator } from '../messaging/message-coordinator';
 import { AgentRegistry } from '../registry/agent-registry';
+import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
+import {
+  AgentCoordinationFeatureModule,
+  type AgentCoordinationFeatureOptions,
+} from './agent-coordination-feature.module';
 import { AgentCoordinationHealthIndicator } from './agent-coordination.health';
 import { AgentCoordinationLifecycle } from './agent-coordination.lifecycle';
 import { AgentCoordinationMetrics } from './agent-coordination.metrics';
@@ -17,8 +22,10 @@ import { AgentMetadataAccessor } from './agent-metadata.accessor';
  * with `@Agent()`, bind methods with `@OnAgentMessage()`, and the module registers the
  * agents, runs their receive loops, and shuts them down cleanly.
  *
- * Injectable: `MessageCoordinator`, `AgentRegistry`, `AgentCoordinationMetrics`,
- * `AgentMessageEvents`, `AgentCoordinationHealthIndicator`.
+ * Injectable: `MessageCoordinator`, `AgentRegistry`, `CircuitBreakerRegistry`,
+ * `AgentCoordinationMetrics`, `AgentMessageEvents`, `AgentCoordinationHealthIndicator`, and
+ * breakers declared with {@link AgentCoordinationModule.forFeature} via
+ * `@InjectCircuitBreaker(name)`.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -34,10 +41,19 @@ import { AgentMetadataAccessor } from './agent-metadata.accessor';
   exports: [
     MessageCoordinator,
     AgentRegistry,
+    CircuitBreakerRegistry,
     AgentMessageEvents,
     AgentCoordinationMetrics,
     AgentCoordinationHealthIndicator,
     AGENT_COORDINATION_REDIS,
   ],
 })
-export class AgentCoordinationModule extends AgentCoordinationConfigurableModule {}
+export class AgentCoordinationModule extends AgentCoordinationConfigurableModule {
+  /**
+   * Declares circuit breakers to inject with `@InjectCircuitBreaker(name)` in the importing
+   * module. The root module must be global (`isGlobal: true`).
+   */
+  static forFeature(options: AgentCoordinationFeatureOptions): DynamicModule {
+    return AgentCoordinationFeatureModule.register(options);
+  }
+}

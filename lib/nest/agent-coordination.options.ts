@@ -2,6 +2,7 @@ import type { RedisOptions } from 'ioredis';
 import type { RedisClient } from '../common/redis-client';
 import type { RedisMessageCoordinatorOptions } from '../messaging/coordinator.options';
 import type { RedisAgentRegistryOptions } from '../registry/registry.options';
+import type { CircuitBreakerRegistryOptions } from '../resilience/circuit-breaker-registry';
 
 /**
  * Where the module's Redis connection comes from: a `redis://` / `rediss://` URL, ioredis
@@ -58,8 +59,8 @@ export interface AgentCoordinationModuleOptions {
   coordinator?: Omit<RedisMessageCoordinatorOptions, 'keyPrefix'>;
   /** Options of the agent registry (heartbeat TTL and interval, matching, events). */
   registry?: Omit<RedisAgentRegistryOptions, 'keyPrefix'>;
-  /** Options of the circuit breaker registry. */
-  breakers?: Record<string, unknown>;
+  /** Options of the circuit breaker registry (default config, Redis timeouts, events). */
+  breakers?: Omit<CircuitBreakerRegistryOptions, 'keyPrefix'>;
   /** How the receive loops run. */
   consumer?: AgentConsumerOptions;
   /** Metrics and their export. */

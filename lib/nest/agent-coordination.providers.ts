@@ -3,6 +3,7 @@ import { MessageCoordinator } from '../messaging/message-coordinator';
 import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
 import { AgentRegistry } from '../registry/agent-registry';
 import { RedisAgentRegistry } from '../registry/redis-agent-registry';
+import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_REDIS,
@@ -20,7 +21,8 @@ import { TracingMessageCoordinator } from './tracing-message-coordinator';
 
 /**
  * The providers that build the framework-free core from the module options: validated
- * options, the connection, the coordinator (wrapped for tracing when on) and the registry.
+ * options, the connection, the coordinator (wrapped for tracing when on), the registry and
+ * the circuit breakers.
  */
 export const agentCoordinationCoreProviders: Provider[] = [
   {
@@ -57,6 +59,12 @@ export const agentCoordinationCoreProviders: Provider[] = [
     provide: AgentRegistry,
     useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
       new RedisAgentRegistry(redis.client, { ...options.registry, keyPrefix: options.keyPrefix }),
+    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+  },
+  {
+    provide: CircuitBreakerRegistry,
+    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
+      new CircuitBreakerRegistry(redis.client, { ...options.breakers, keyPrefix: options.keyPrefix }),
     inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
   },
 ];

@@ -1,6 +1,11 @@
 export * from './decorators';
 export { AgentCoordinationModule } from './agent-coordination.module';
 export {
+  AgentCoordinationFeatureModule,
+  type AgentCoordinationFeatureOptions,
+  type CircuitBreakerFeature,
+} from './agent-coordination-feature.module';
+export {
   AGENT_COORDINATION_MODULE_OPTIONS,
   type AgentCoordinationForRootOptions,
   type AgentCoordinationForRootAsyncOptions,
