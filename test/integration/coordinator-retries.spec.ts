@@ -1,0 +1,222 @@
+import { FailureType, type AgentId, type RedisMessageCoordinator } from '../../lib/messaging';
+import { ValidationError } from '../../lib/errors';
+import { itRealRedis } from '../support/redis';
+import { CoordinatorFixture, event, planner } from './coordinator-fixture';
+
+describe('RedisMessageCoordinator: retries', () => {
+  const fx = new CoordinatorFixture('retries');
+  /** Retries far in the future unless a test makes them due. */
+  const coordinator = fx.coordinator({
+    retryAttempts: 2,
+    backoffBaseMs: 60_000,
+    backoffMaxMs: 60_000,
+    jitter: 'none',
+  });
+
+  afterAll(() => fx.teardown());
+
+  async function sendAndReserve(agent: AgentId, messageId: string, c = coordinator) {
+    expect((await c.sendMessage(planner, agent, event({ messageId }, { messageId }))).delivered).toBe(
+      true,
+    );
+    const delivery = await c.receive(agent, 30_000);
+    expect(delivery?.queueMessage.message.messageId).toBe(messageId);
+    return delivery!;
+  }
+
+  /** The server's clock in ms, as the scripts read it. */
+  async function serverNow(): Promise<number> {
+    const [seconds, micros] = await fx.client.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  it('a TRANSIENT nack schedules a retry after the backoff, counting the attempt', async () => {
+    const agent = { type: 'transient' };
+    const first = await sendAndReserve(agent, 'retry-0001');
+    expect(first.token).toMatch(/^\d+:0:retry-0001$/);
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    expect(await coordinator.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 1,
+      reserved: 0,
+      deadLettered: 0,
+    });
+    // Not due for a minute.
+    expect(await coordinator.receive(agent)).toBeNull();
+    const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'retry-0001'));
+    expect(due - (await serverNow())).toBeGreaterThan(55_000);
+    // Its token is spent.
+    expect(await coordinator.nack(agent, first.token)).toBe(false);
+    expect(await coordinator.ack(agent, first.token)).toBe(false);
+
+    await fx.makeDue(agent, 'retry-0001');
+    const second = await coordinator.receive(agent, 30_000);
+    expect(second!.token).toMatch(/^\d+:1:retry-0001$/);
+    expect(second!.queueMessage.deliveryAttempts).toBe(1);
+    expect(second!.queueMessage.message.payload).toEqual({ messageId: 'retry-0001' });
+    expect(await coordinator.ack(agent, second!.token)).toBe(true);
+    expect(await coordinator.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 0,
+      reserved: 0,
+      deadLettered: 0,
+    });
+  });
+
+  it('dead-letters once the attempts exceed retryAttempts, with the last error', async () => {
+    const agent = { type: 'exhausted' };
+    let delivery = await sendAndReserve(agent, 'retry-0002');
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      expect(await coordinator.nack(agent, delivery.token, 'transient', `boom ${attempt}`)).toBe(
+        true,
+      );
+      expect((await coordinator.stats(agent)).delayed).toBe(1);
+      await fx.makeDue(agent, 'retry-0002');
+      delivery = (await coordinator.receive(agent, 30_000))!;
+      expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
+    }
+    expect(await coordinator.nack(agent, delivery.token, 'transient', 'boom 3')).toBe(true);
+    expect(await coordinator.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 0,
+      reserved: 0,
+      deadLettered: 1,
+    });
+    const [dead] = await coordinator.deadLetters(agent);
+    expect(dead.message.messageId).toBe('retry-0002');
+    expect(dead.deliveryAttempts).toBe(3);
+    expect(dead.lastError).toBe('boom 3');
+    expect(await coordinator.receive(agent)).toBeNull();
+  });
+
+  it('a PERMANENT nack goes straight to the dead-letter queue', async () => {
+    const agent = { type: 'permanent' };
+    const delivery = await sendAndReserve(agent, 'perm-00001');
+    expect(await coordinator.nack(agent, delivery.token, FailureType.PERMANENT, 'bad input')).toBe(
+      true,
+    );
+    expect(await coordinator.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 0,
+      reserved: 0,
+      deadLettered: 1,
+    });
+    const [dead] = await coordinator.deadLetters(agent);
+    expect(dead).toMatchObject({ deliveryAttempts: 1, lastError: 'bad input' });
+    expect(await coordinator.nack(agent, delivery.token, 'permanent')).toBe(false);
+
+    // A plain string works too, and the failure type is the error when none is given.
+    const other = await sendAndReserve(agent, 'perm-00002');
+    expect(await coordinator.nack(agent, other.token, 'permanent')).toBe(true);
+    const dead2 = await coordinator.deadLetters(agent);
+    expect(dead2.map((d) => [d.message.messageId, d.lastError])).toEqual([
+      ['perm-00001', 'bad input'],
+      ['perm-00002', 'permanent'],
+    ]);
+  });
+
+  it('a TIMEOUT nack retries like a transient one and records the timeout', async () => {
+    const agent = { type: 'timeouts' };
+    const delivery = await sendAndReserve(agent, 'tmo-000001');
+    expect(await coordinator.nack(agent, delivery.token, FailureType.TIMEOUT)).toBe(true);
+    expect((await coordinator.stats(agent)).delayed).toBe(1);
+    expect(await fx.client.hget(fx.keys.queue(agent).errors, 'tmo-000001')).toBe('timeout');
+    // The default failure is TRANSIENT.
+    await fx.makeDue(agent, 'tmo-000001');
+    const again = await coordinator.receive(agent, 30_000);
+    expect(await coordinator.nack(agent, again!.token)).toBe(true);
+    expect(await fx.client.hget(fx.keys.queue(agent).errors, 'tmo-000001')).toBe('transient');
+    expect(await fx.client.hget(fx.keys.queue(agent).attempts, 'tmo-000001')).toBe('2');
+  });
+
+  it('retryAttempts 0 dead-letters on the first nack; configure() changes it at runtime', async () => {
+    const agent = { type: 'no-retries' };
+    const own = fx.coordinator({ backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
+    own.configure({ retryAttempts: 0 });
+    expect(own.limits.retryAttempts).toBe(0);
+    const delivery = await sendAndReserve(agent, 'once-00001', own);
+    expect(await own.nack(agent, delivery.token, 'transient', 'no second chance')).toBe(true);
+    expect(await own.stats(agent)).toMatchObject({ delayed: 0, deadLettered: 1 });
+    // The instance it was called on only.
+    expect(coordinator.limits.retryAttempts).toBe(2);
+  });
+
+  it('refuses unknown tokens, and bad failure types or tokens with a ValidationError', async () => {
+    const agent = { type: 'nack-input' };
+    expect(await coordinator.nack(agent, '99:0:never-sent')).toBe(false);
+    const delivery = await sendAndReserve(agent, 'input-0001');
+    await expect(coordinator.nack(agent, delivery.token, 'fatal' as FailureType)).rejects.toMatchObject(
+      { field: 'failure', rule: 'isEnum' },
+    );
+    await expect(
+      coordinator.nack(agent, delivery.token, 'transient', 42 as unknown as string),
+    ).rejects.toMatchObject({ field: 'error', rule: 'isString' });
+    await expect(coordinator.nack(agent, 'not-a-token')).rejects.toBeInstanceOf(ValidationError);
+    // None of that touched the reservation.
+    expect(await coordinator.ack(agent, delivery.token)).toBe(true);
+    expect(await coordinator.nack(agent, delivery.token)).toBe(false);
+  });
+
+  itRealRedis('retries come back after growing delays (jitter none), then dead-letter', async () => {
+    const retrying: RedisMessageCoordinator = fx.coordinator({
+      retryAttempts: 3,
+      backoffBaseMs: 40,
+      backoffFactor: 2,
+      backoffMaxMs: 1_000,
+      jitter: 'none',
+    });
+    const agent = { type: 'growing' };
+    let delivery = await sendAndReserve(agent, 'grow-00001', retrying);
+    const scheduled: number[] = [];
+    const waited: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const nackedAt = Date.now();
+      expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(true);
+      const now = await serverNow();
+      const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
+      scheduled.push(due - now);
+      delivery = (await retrying.receive(agent, 30_000, { waitMs: 2_000 }))!;
+      waited.push(Date.now() - nackedAt);
+      expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
+    }
+    const expected = [40, 80, 160];
+    scheduled.forEach((delay, i) => {
+      expect(delay).toBeGreaterThan(expected[i] - 15);
+      expect(delay).toBeLessThanOrEqual(expected[i]);
+    });
+    expect(scheduled[1]).toBeGreaterThan(scheduled[0]);
+    expect(scheduled[2]).toBeGreaterThan(scheduled[1]);
+    // Never redelivered early; the waiter woke when it fell due (generous bound: loaded CI).
+    waited.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
+      expect(ms).toBeLessThan(expected[i] + 500);
+    });
+    expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
+    const [dead] = await retrying.deadLetters(agent);
+    expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
+  });
+
+  itRealRedis('full jitter keeps every delay within [0, base * factor^n]', async () => {
+    const jittery = fx.coordinator({
+      retryAttempts: 100,
+      backoffBaseMs: 10_000,
+      backoffFactor: 2,
+      backoffMaxMs: 15_000,
+      jitter: 'full',
+    });
+    const agent = { type: 'jitter' };
+    const delays: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const delivery = await sendAndReserve(agent, `jitter-${i}000`, jittery);
+      await jittery.nack(agent, delivery.token);
+      const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, `jitter-${i}000`));
+      delays.push(due - (await serverNow()));
+    }
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThan(-20);
+      expect(delay).toBeLessThanOrEqual(10_000);
+    }
+    // Not all equal: the jitter is really random.
+    expect(new Set(delays.map((d) => Math.round(d / 100))).size).toBeGreaterThan(1);
+  });
+});
