@@ -22,11 +22,11 @@
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000.0 + math.floor(tonumber(t[2]) / 1000)
-local h = redis.call('HMGET', KEYS[1], 'state', 'gen', 'since', 'probes')
-local state = h[1] or 'closed'
-local gen = tonumber(h[2]) or 0
-local since = tonumber(h[3]) or now
-local probes = tonumber(h[4]) or 0
+-- HGET, not HMGET: ioredis-mock answers HMGET's missing fields with a truthy userdata.
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local gen = tonumber(redis.call('HGET', KEYS[1], 'gen')) or 0
+local since = tonumber(redis.call('HGET', KEYS[1], 'since')) or now
+local probes = tonumber(redis.call('HGET', KEYS[1], 'probes')) or 0
 local peek = ARGV[1] == 'peek'
 local openMs = tonumber(ARGV[2])
 local maxProbes = tonumber(ARGV[3])

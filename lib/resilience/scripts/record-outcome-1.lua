@@ -26,10 +26,10 @@
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000.0 + math.floor(tonumber(t[2]) / 1000)
-local h = redis.call('HMGET', KEYS[1], 'state', 'gen', 'since')
-local state = h[1] or 'closed'
-local gen = tonumber(h[2]) or 0
-local since = tonumber(h[3]) or now
+-- HGET, not HMGET: ioredis-mock answers HMGET's missing fields with a truthy userdata.
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+local gen = tonumber(redis.call('HGET', KEYS[1], 'gen')) or 0
+local since = tonumber(redis.call('HGET', KEYS[1], 'since')) or now
 local outcome = ARGV[1]
 local bucketMs = tonumber(ARGV[6])
 local buckets = tonumber(ARGV[7])
@@ -73,11 +73,10 @@ local function rateTrips(failed)
   if not failed then return false end
   local calls, failures = 0, 0
   for i = 0, buckets - 1 do
-    local b = redis.call('HMGET', KEYS[1], 'w' .. i, 'w' .. i .. 'n', 'w' .. i .. 'f')
-    local bid = tonumber(b[1])
+    local bid = tonumber(redis.call('HGET', KEYS[1], 'w' .. i))
     if bid and bid > id - buckets then
-      calls = calls + (tonumber(b[2]) or 0)
-      failures = failures + (tonumber(b[3]) or 0)
+      calls = calls + (tonumber(redis.call('HGET', KEYS[1], 'w' .. i .. 'n')) or 0)
+      failures = failures + (tonumber(redis.call('HGET', KEYS[1], 'w' .. i .. 'f')) or 0)
     end
   end
   return calls >= tonumber(ARGV[8]) and failures * 10000 >= tonumber(ARGV[9]) * calls

@@ -11,10 +11,9 @@
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000.0 + math.floor(tonumber(t[2]) / 1000)
-local h = redis.call('HMGET', KEYS[1], 'state', 'gen')
 local codes = { closed = 0, open = 1, half_open = 2 }
-local previous = codes[h[1] or 'closed']
-local gen = (tonumber(h[2]) or 0) + 1
+local previous = codes[redis.call('HGET', KEYS[1], 'state') or 'closed']
+local gen = (tonumber(redis.call('HGET', KEYS[1], 'gen')) or 0) + 1
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'state', 'closed', 'gen', string.format('%.0f', gen),
   'since', string.format('%.0f', now), 'probes', '0', 'probeOk', '0', 'failures', '0')

@@ -1,0 +1,413 @@
+import type Redis from 'ioredis';
+import {
+  CircuitBreakerOpenError,
+  ClosedError,
+  ConfigurationError,
+  ValidationError,
+  isCircuitBreakerOpenError,
+} from '../../lib/errors';
+import {
+  CircuitBreakerRegistry,
+  type CircuitBreaker,
+  type CircuitBreakerConfig,
+  type CircuitStateChange,
+} from '../../lib/resilience';
+import {
+  backend,
+  closeClients,
+  createClient,
+  deleteKeys,
+  eventually,
+  itRealRedis,
+  keysUnder,
+  sleep,
+  uniquePrefix,
+} from '../support/redis';
+
+const prefix = uniquePrefix('breaker');
+/**
+ * ioredis-mock's TIME pairs whole seconds of the wall clock with the sub-second part of
+ * hrtime, so its "server clock" can be off by about a second either way: open timeouts there
+ * must be longer than that error.
+ */
+const OPEN_MS = backend === 'mock' ? 2_000 : 100;
+/** Thresholds small enough to trip quickly, with a short open timeout. */
+const FAST: Partial<CircuitBreakerConfig> = {
+  failureThreshold: 3,
+  openTimeoutMs: OPEN_MS,
+  halfOpenMaxCalls: 3,
+  successThreshold: 2,
+  recoveryTimeoutMs: 20 * OPEN_MS,
+};
+/** The same, for tests that need the breaker to stay open while they look at it. */
+const SLOW: Partial<CircuitBreakerConfig> = {
+  ...FAST,
+  openTimeoutMs: 10_000,
+  recoveryTimeoutMs: 20_000,
+};
+
+let clientA: Redis;
+let clientB: Redis;
+let processA: CircuitBreakerRegistry;
+let processB: CircuitBreakerRegistry;
+let names = 0;
+
+const boom = (): Promise<never> => Promise.reject(new Error('boom'));
+const ok = (): Promise<string> => Promise.resolve('ok');
+
+/** The same breaker name, as seen by two "processes" on separate connections. */
+async function pair(
+  config: Partial<CircuitBreakerConfig> = FAST,
+): Promise<[CircuitBreaker, CircuitBreaker]> {
+  const name = `svc.${++names}`;
+  return [await processA.get(name, config), await processB.get(name, config)];
+}
+
+async function fail(breaker: CircuitBreaker, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) await expect(breaker.call(boom)).rejects.toThrow('boom');
+}
+
+async function trip(breaker: CircuitBreaker): Promise<void> {
+  await fail(breaker, breaker.config.failureThreshold);
+}
+
+/** Waits until the open timeout has passed and the breaker lets a probe through. */
+async function untilProbing(breaker: CircuitBreaker): Promise<void> {
+  expect(await eventually(() => breaker.isCallPermitted(), 5 * OPEN_MS + 2_000, 20)).toBe(true);
+}
+
+function deferred(): { promise: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+beforeAll(() => {
+  clientA = createClient();
+  clientB = createClient();
+  processA = new CircuitBreakerRegistry(clientA, { keyPrefix: prefix });
+  processB = new CircuitBreakerRegistry(clientB, { keyPrefix: prefix });
+});
+
+afterAll(async () => {
+  await processA.close();
+  await processB.close();
+  await deleteKeys(clientA, prefix);
+  expect(await keysUnder(clientA, prefix)).toEqual([]);
+  await closeClients();
+});
+
+describe('shared state across connections', () => {
+  it('opens for both when failures go through one, before the failing call rejects', async () => {
+    const [a, b] = await pair(SLOW);
+    await fail(a, 2);
+    expect(await b.isCallPermitted()).toBe(true);
+    await fail(a, 1);
+    // No waiting: the trip was recorded in Redis before the third call rejected.
+    expect(await b.getState()).toBe('open');
+    const fn = jest.fn(ok);
+    const error = await b.call(fn, { correlationId: 'c-1' }).catch((e: unknown) => e);
+    expect(isCircuitBreakerOpenError(error)).toBe(true);
+    expect(error).toBeInstanceOf(CircuitBreakerOpenError);
+    expect(error).toMatchObject({ state: 'open', correlationId: 'c-1', retryable: true });
+    expect((error as CircuitBreakerOpenError).retryAfterMs).toBeGreaterThan(0);
+    expect((error as CircuitBreakerOpenError).retryAfterMs).toBeLessThanOrEqual(10_000);
+    await expect(a.call(fn)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('counts consecutive failures across processes; a success anywhere resets the count', async () => {
+    const [a, b] = await pair();
+    await fail(a, 1);
+    await fail(b, 1);
+    await expect(b.call(ok)).resolves.toBe('ok');
+    await fail(a, 2);
+    expect(await a.getState()).toBe('closed');
+    await fail(b, 1);
+    expect(await a.getState()).toBe('open');
+  });
+
+  it('admits exactly halfOpenMaxCalls probes across both when they race, then closes for both', async () => {
+    const [a, b] = await pair();
+    await trip(a);
+    await untilProbing(b);
+    const gate = deferred();
+    let started = 0;
+    const probe = async (): Promise<string> => {
+      started++;
+      await gate.promise;
+      return 'probed';
+    };
+    const attempts = Array.from({ length: 24 }, (_, i) =>
+      (i % 2 === 0 ? a : b).call(probe).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    let settled = 0;
+    attempts.forEach((attempt) => void attempt.then(() => settled++));
+    // Every refusal is known before any probe finishes.
+    expect(await eventually(() => settled === 24 - 3, 3_000)).toBe(true);
+    expect(started).toBe(3);
+    gate.release();
+    const results = await Promise.all(attempts);
+    expect(results.filter((r) => 'value' in r)).toHaveLength(3);
+    const refused = results.filter((r) => 'error' in r).map((r) => (r as { error: unknown }).error);
+    expect(refused).toHaveLength(21);
+    refused.forEach((e) => expect(e).toMatchObject({ code: 'CIRCUIT_OPEN', state: 'half_open' }));
+    expect(await a.getState()).toBe('closed');
+    expect(await b.getState()).toBe('closed');
+    await expect(b.call(ok)).resolves.toBe('ok');
+  });
+
+  it('closes after successThreshold successful probes from different processes', async () => {
+    const [a, b] = await pair();
+    await trip(b);
+    await untilProbing(a);
+    await expect(a.call(ok)).resolves.toBe('ok');
+    expect(await b.getState()).toBe('half_open');
+    await expect(b.call(ok)).resolves.toBe('ok');
+    expect(await a.getState()).toBe('closed');
+    expect(await b.getState()).toBe('closed');
+  });
+
+  it('reopens for both on one failed probe', async () => {
+    const [a, b] = await pair();
+    await trip(a);
+    await untilProbing(b);
+    await expect(b.call(ok)).resolves.toBe('ok');
+    await fail(b, 1);
+    expect(await a.getState()).toBe('open');
+    await expect(a.call(ok)).rejects.toMatchObject({ state: 'open' });
+    // A new open period: probes again after the open timeout.
+    await untilProbing(a);
+  });
+
+  // Needs a trustworthy server clock to show the period ending neither early nor late.
+  itRealRedis(
+    'reopens a half-open period stuck on a lost probe after recoveryTimeoutMs',
+    async () => {
+      const config = { ...FAST, halfOpenMaxCalls: 1, successThreshold: 1, recoveryTimeoutMs: 300 };
+      const [a, b] = await pair(config);
+      await trip(a);
+      await sleep(130);
+      const hung = deferred();
+      const lost = a.call(() => hung.promise);
+      await expect(b.call(ok)).rejects.toMatchObject({ state: 'half_open' });
+      await sleep(200);
+      expect(await b.getState()).toBe('half_open');
+      await sleep(150);
+      expect(await b.getState()).toBe('open');
+      await expect(b.call(ok)).rejects.toMatchObject({ state: 'open' });
+      await sleep(130);
+      await expect(b.call(ok)).resolves.toBe('ok');
+      expect(await a.getState()).toBe('closed');
+      // The lost probe comes back late: it belongs to an old period and changes nothing.
+      hung.release();
+      await lost;
+      expect(await a.getState()).toBe('closed');
+    },
+  );
+
+  it('ignores the outcome of a call admitted before the state moved on', async () => {
+    const [a, b] = await pair();
+    const slow = deferred();
+    const inFlight = a.call(async () => {
+      await slow.promise;
+      throw new Error('late');
+    });
+    await trip(b);
+    await untilProbing(b);
+    await expect(b.call(ok)).resolves.toBe('ok');
+    slow.release();
+    await expect(inFlight).rejects.toThrow('late');
+    // Not treated as a failed probe: still half-open with one success to go.
+    expect(await b.getState()).toBe('half_open');
+  });
+
+  it('keeps the state in one hash under the prefix, with a TTL', async () => {
+    const [a] = await pair();
+    await trip(a);
+    const key = `${prefix}:breaker:{${a.name}}`;
+    expect(await clientA.hget(key, 'state')).toBe('open');
+    expect(await clientA.pttl(key)).toBeGreaterThan(0);
+  });
+});
+
+describe('reset, metrics and events', () => {
+  it('reset() closes for every process and clears failures, even when closed', async () => {
+    const [a, b] = await pair();
+    await fail(a, 2);
+    await b.reset();
+    await fail(a, 2);
+    expect(await b.getState()).toBe('closed');
+    await fail(a, 1);
+    expect(await b.getState()).toBe('open');
+    await a.reset();
+    expect(await b.getState()).toBe('closed');
+    await expect(b.call(ok)).resolves.toBe('ok');
+  });
+
+  it('reports what this instance saw', async () => {
+    const [a] = await pair(SLOW);
+    const before = Date.now();
+    await a.call(ok);
+    await trip(a);
+    await expect(a.call(ok)).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+    const metrics = a.getMetrics();
+    expect(metrics).toMatchObject({
+      state: 'open',
+      total: 4,
+      successful: 1,
+      failed: 3,
+      rejected: 1,
+      stateChanges: 1,
+      localFallback: false,
+    });
+    expect(metrics.lastFailureTime).toBeGreaterThanOrEqual(before);
+    expect(metrics.lastSuccessTime).toBeGreaterThanOrEqual(before);
+  });
+
+  it('emits state changes here and, through the channel, in the other process', async () => {
+    const [a, b] = await pair(SLOW);
+    const seenA: CircuitStateChange[] = [];
+    const seenB: CircuitStateChange[] = [];
+    a.onStateChange((c) => seenA.push(c));
+    const stop = b.onStateChange((c) => seenB.push(c));
+    await fail(a, 2);
+    await expect(a.call(boom, { correlationId: 'trip-1' })).rejects.toThrow();
+    expect(seenA).toEqual([
+      expect.objectContaining({
+        from: 'closed',
+        to: 'open',
+        source: 'redis',
+        correlationId: 'trip-1',
+      }),
+    ]);
+    // B makes no call: it learns of the trip from the breaker channel.
+    expect(await eventually(() => seenB.length === 1)).toBe(true);
+    expect(seenB[0]).toMatchObject({ name: a.name, from: 'closed', to: 'open', source: 'peer' });
+    stop();
+    await b.reset();
+    expect(seenB).toHaveLength(1);
+    expect(await eventually(() => seenA.length === 2)).toBe(true);
+    expect(seenA[1]).toMatchObject({ from: 'open', to: 'closed', source: 'peer' });
+  });
+
+  it('forwards every breaker change on the registry stream', async () => {
+    const changes: CircuitStateChange[] = [];
+    const subscription = processA.stateChanges$.subscribe((c) => changes.push(c));
+    const [a] = await pair();
+    await trip(a);
+    subscription.unsubscribe();
+    expect(changes).toEqual([expect.objectContaining({ name: a.name, to: 'open' })]);
+  });
+});
+
+describe('failure counting modes', () => {
+  it('opens on the failure rate over the rolling window', async () => {
+    const [a, b] = await pair({
+      failureThreshold: 100,
+      failureRateThreshold: 0.5,
+      minimumCalls: 4,
+      rollingWindowMs: 10_000,
+    });
+    await a.call(ok);
+    await fail(b, 1);
+    await a.call(ok);
+    expect(await a.getState()).toBe('closed');
+    await fail(a, 1);
+    expect(await b.getState()).toBe('open');
+  });
+
+  it('does not open on a high rate before minimumCalls', async () => {
+    const [a] = await pair({ failureThreshold: 100, failureRateThreshold: 0.5, minimumCalls: 5 });
+    await fail(a, 4);
+    expect(await a.getState()).toBe('closed');
+    await fail(a, 1);
+    expect(await a.getState()).toBe('open');
+  });
+
+  it('passes through errors isFailure does not count, without tripping', async () => {
+    class NotFound extends Error {}
+    const [a] = await pair({ ...FAST, isFailure: (e) => !(e instanceof NotFound) });
+    for (let i = 0; i < 5; i++) {
+      await expect(a.call(() => Promise.reject(new NotFound('nf')))).rejects.toBeInstanceOf(
+        NotFound,
+      );
+    }
+    expect(await a.getState()).toBe('closed');
+    expect(a.getMetrics()).toMatchObject({ successful: 5, failed: 0 });
+  });
+
+  it('execute passes arguments through', async () => {
+    const [a] = await pair();
+    await expect(a.execute((x: number, y: string) => `${x}${y}`, 4, 'b')).resolves.toBe('4b');
+    await expect(
+      a.execute((x: number) => Promise.reject(new RangeError(String(x))), 7),
+    ).rejects.toThrow(RangeError);
+  });
+});
+
+describe('CircuitBreakerRegistry', () => {
+  it('returns one breaker per name and refuses a conflicting config', async () => {
+    const first = await processA.get('reg.same', { failureThreshold: 4 });
+    expect(await processA.get('reg.same')).toBe(first);
+    expect(await processA.get('reg.same', { failureThreshold: 4 })).toBe(first);
+    await expect(processA.get('reg.same', { failureThreshold: 9 })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+    expect(processA.list()).toContain(first);
+  });
+
+  it('validates names and configs', async () => {
+    for (const name of ['', 'has space', 'brace{x}', 'x'.repeat(129)]) {
+      await expect(processA.get(name)).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(
+      processA.get('reg.bad', { successThreshold: 5, halfOpenMaxCalls: 2 }),
+    ).rejects.toMatchObject({ field: 'config.successThreshold', code: 'INVALID_CONFIG' });
+    expect(() => new CircuitBreakerRegistry(clientA, { defaults: { openTimeoutMs: 0 } })).toThrow(
+      ConfigurationError,
+    );
+  });
+
+  it('applies the registry defaults under a per-name config', async () => {
+    const registry = new CircuitBreakerRegistry(clientA, {
+      keyPrefix: prefix,
+      subscribeEvents: false,
+      defaults: { failureThreshold: 1, openTimeoutMs: 5_000, recoveryTimeoutMs: 50_000 },
+    });
+    const breaker = await registry.get('reg.defaults', { openTimeoutMs: 6_000 });
+    expect(breaker.config).toMatchObject({
+      failureThreshold: 1,
+      openTimeoutMs: 6_000,
+      recoveryTimeoutMs: 50_000,
+      halfOpenMaxCalls: 3,
+    });
+    await fail(breaker, 1);
+    expect(await breaker.getState()).toBe('open');
+    await registry.close();
+  });
+
+  it('lists names from every process and resets all of its breakers', async () => {
+    const a = await processA.get('reg.list.a', SLOW);
+    const b = await processB.get('reg.list.b', SLOW);
+    expect(await processA.listNames()).toEqual(
+      expect.arrayContaining(['reg.list.a', 'reg.list.b']),
+    );
+    await trip(a);
+    await trip(b);
+    const count = await processA.resetAll();
+    expect(count).toBe(processA.list().length);
+    expect(await a.getState()).toBe('closed');
+    expect(await b.getState()).toBe('open');
+  });
+
+  it('refuses get after close', async () => {
+    const registry = new CircuitBreakerRegistry(clientA, { keyPrefix: prefix });
+    await registry.get('reg.closed');
+    await registry.close();
+    await expect(registry.get('reg.closed')).rejects.toBeInstanceOf(ClosedError);
+  });
+});
