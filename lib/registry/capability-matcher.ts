@@ -1,4 +1,4 @@
-import { compare, gte, lte } from 'semver';
+import { SemVer } from 'semver';
 import { formatAgentId } from '../messaging/models/agent-id';
 import {
   CapabilityStatus,
@@ -37,10 +37,28 @@ function agentQualifies(set: AgentCapabilitySet, request: ResolvedDiscoveryReque
   return set.loadFactor <= maxLoadFactor;
 }
 
+const parsedVersions = new Map<string, SemVer>();
+const MAX_PARSED_VERSIONS = 10_000;
+
+/** Semver order of two valid versions; parsed versions are memoised (there are few distinct ones). */
+export function compareVersions(a: string, b: string): number {
+  return parse(a).compare(parse(b));
+}
+
+function parse(version: string): SemVer {
+  let parsed = parsedVersions.get(version);
+  if (!parsed) {
+    if (parsedVersions.size >= MAX_PARSED_VERSIONS) parsedVersions.clear();
+    parsed = new SemVer(version);
+    parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
 /** Whether `version` lies within the criteria's min/max range, in semver order. */
 export function versionInRange(version: string, criteria: CapabilityMatchCriteria): boolean {
-  if (criteria.minVersion && !gte(version, criteria.minVersion)) return false;
-  if (criteria.maxVersion && !lte(version, criteria.maxVersion)) return false;
+  if (criteria.minVersion && compareVersions(version, criteria.minVersion) < 0) return false;
+  if (criteria.maxVersion && compareVersions(version, criteria.maxVersion) > 0) return false;
   return true;
 }
 
@@ -93,7 +111,7 @@ const performanceFits = (capability: AgentCapability, criteria: CapabilityMatchC
 
 const preferredFits = (capability: AgentCapability, criteria: CapabilityMatchCriteria): boolean =>
   criteria.preferredVersion === undefined ||
-  compare(capability.version, criteria.preferredVersion) === 0;
+  compareVersions(capability.version, criteria.preferredVersion) === 0;
 
 /** The score of one capability under `strategy`, or `null` when it is not a match. */
 function score(
@@ -155,9 +173,9 @@ export function matchCapabilities(
   for (const set of sets) {
     if (!agentQualifies(set, request)) continue;
     for (const capability of set.capabilities) {
-      if (!capabilityQualifies(capability, request)) continue;
+      // Scoring looks at names only, so it rules most capabilities out before the filters run.
       const raw = score(options.strategy, capability, set, criteria, weights);
-      if (raw === null) continue;
+      if (raw === null || !capabilityQualifies(capability, request)) continue;
       const degraded = capability.status !== CapabilityStatus.ACTIVE;
       const performanceMatch = performanceFits(capability, criteria);
       const versionMatch = preferredFits(capability, criteria);

@@ -4,6 +4,7 @@ import type { RedisClient } from '../common/redis-client';
 import { ValidationError } from '../errors';
 import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
 import { toCapabilitySet } from './models/capability.dto';
+import { readCanonicalSet } from './models/stored-capability';
 import type { AgentCapabilitySet } from './models/capability.models';
 import type { SkippedCapabilitySet } from './models/discovery.models';
 import { RegistryScripts } from './registry-scripts';
@@ -46,7 +47,9 @@ export class CapabilityStore {
     } catch (error) {
       throw new ValidationError('stored', 'isJson', `is not JSON: ${(error as Error).message}`);
     }
-    return toCapabilitySet(value as Record<string, unknown>, id, 'stored');
+    return (
+      readCanonicalSet(value, id) ?? toCapabilitySet(value as Record<string, unknown>, id, 'stored')
+    );
   }
 
   /** Stores the set of a registered agent; `false` when the agent has no record. */

@@ -1,6 +1,13 @@
-/** Character pairs of `text` with their counts. */
+const memo = new Map<string, Map<string, number>>();
+const MAX_MEMO = 10_000;
+
+/** Character pairs of `text` with their counts; memoised, as names repeat across agents. */
 function bigrams(text: string): Map<string, number> {
+  const known = memo.get(text);
+  if (known) return known;
+  if (memo.size >= MAX_MEMO) memo.clear();
   const pairs = new Map<string, number>();
+  memo.set(text, pairs);
   for (let i = 0; i < text.length - 1; i++) {
     const pair = text.slice(i, i + 2);
     pairs.set(pair, (pairs.get(pair) ?? 0) + 1);

@@ -32,11 +32,15 @@ const fast: RedisAgentRegistryOptions = {
 
 let errors: string[] = [];
 let admin: Redis;
+/** One connection per simulated process, reused by every test (closed in afterAll). */
+let connections: Redis[] = [];
 const registries: RedisAgentRegistry[] = [];
 
 /** A registry on its own connection: one stands for one process. */
 async function process(options: RedisAgentRegistryOptions = {}): Promise<RedisAgentRegistry> {
-  const registry = new RedisAgentRegistry(createClient(), { ...fast, ...options });
+  const connection = connections[registries.length];
+  if (!connection) throw new Error('a test uses at most three processes');
+  const registry = new RedisAgentRegistry(connection, { ...fast, ...options });
   registries.push(registry);
   await registry.ready();
   return registry;
@@ -48,7 +52,7 @@ async function remainingKeys(): Promise<string[]> {
   const counts = await Promise.all(
     keys.map(async (key) => ((await admin.type(key)) === 'zset' ? admin.zcard(key) : 1)),
   );
-  return keys.filter((_, i) => counts[i]! > 0);
+  return keys.filter((_, i) => counts[i] > 0);
 }
 
 function record(registry: RedisAgentRegistry): RegistryEvent[] {
@@ -59,6 +63,7 @@ function record(registry: RedisAgentRegistry): RegistryEvent[] {
 
 beforeAll(() => {
   admin = createClient();
+  connections = [createClient(), createClient(), createClient()];
 });
 
 afterEach(async () => {
@@ -87,7 +92,7 @@ describe('RedisAgentRegistry across processes', () => {
       status: { status: 'idle' },
       alive: true,
     });
-    expect(listed[0]!.lastHeartbeat).toBe(result.lastHeartbeat);
+    expect(listed[0].lastHeartbeat).toBe(result.lastHeartbeat);
     expect(await eventually(() => seen.length === 1)).toBe(true);
     expect(seen[0]).toMatchObject({
       type: 'registered',
@@ -131,7 +136,7 @@ describe('RedisAgentRegistry across processes', () => {
         agentId: { type: 'mortal' },
         name: 'agent mortal',
       });
-      expect([b.instanceId, c.instanceId]).toContain(expired(seenB)[0]!.origin);
+      expect([b.instanceId, c.instanceId]).toContain(expired(seenB)[0].origin);
 
       const agent = await b.getAgent({ type: 'mortal' });
       expect(agent).toMatchObject({ alive: false });

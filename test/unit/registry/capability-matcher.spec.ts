@@ -48,7 +48,7 @@ describe('weighted strategy', () => {
     ]);
     expect(scores(results)).toEqual([1, 0.96, 0.96, 0.84]);
     expect(results.map((r) => r.exactMatch)).toEqual([true, false, false, false]);
-    expect(results[1]!.versionMatch).toBe(false);
+    expect(results[1].versionMatch).toBe(false);
   });
 
   it('scores slow capabilities lower instead of dropping them', () => {
@@ -62,7 +62,7 @@ describe('weighted strategy', () => {
       'beta:text_summarize',
     ]);
     expect(scores(results)[2]).toBe(0.91);
-    expect(results[2]!.performanceMatch).toBe(false);
+    expect(results[2].performanceMatch).toBe(false);
   });
 
   it('clamps scores to 1 whatever the weights', () => {

@@ -1,4 +1,4 @@
-import { ConfigurationError, ValidationError, isValidationError } from '../../../lib/errors';
+import { ConfigurationError, type ValidationError, isValidationError } from '../../../lib/errors';
 import {
   AgentCapabilitySet,
   CapabilityScope,
@@ -9,6 +9,8 @@ import {
   toCapabilitySet,
   type CapabilityDiscoveryRequest,
 } from '../../../lib/registry';
+import { readCanonicalSet } from '../../../lib/registry/models/stored-capability';
+import { population } from './fixtures';
 
 const owner = { type: 'writer', instance: 'a' };
 const capability = { name: 'draft_text', type: 'generation', version: '1.2.3' };
@@ -70,7 +72,7 @@ describe('toCapabilitySet', () => {
       owner,
     );
     expect(again.toJSON()).toEqual(set.toJSON());
-    expect(again.capabilities[0]!.tags).toEqual(['a', 'b']);
+    expect(again.capabilities[0].tags).toEqual(['a', 'b']);
   });
 
   it('offers lookup helpers', () => {
@@ -112,7 +114,7 @@ describe('toCapabilitySet', () => {
       'whitelistValidation',
     ],
   ])('refuses capability %j naming %s (%s)', (bad, field, rule) => {
-    expect(failure(() => toCapabilitySet({ capabilities: [bad] } as never, owner))).toMatchObject({
+    expect(failure(() => toCapabilitySet({ capabilities: [bad] }, owner))).toMatchObject({
       field,
       rule,
     });
@@ -125,9 +127,7 @@ describe('toCapabilitySet', () => {
     [{ version: 'latest' }, 'capabilitySet.version', 'isSemver'],
     [{ agentId: { type: 'bad id' } }, 'capabilitySet.agentId.type', 'matches'],
   ])('refuses set fields %j naming %s', (bad, field, rule) => {
-    expect(
-      failure(() => toCapabilitySet({ capabilities: [], ...bad } as never, owner)),
-    ).toMatchObject({
+    expect(failure(() => toCapabilitySet({ capabilities: [], ...bad }, owner))).toMatchObject({
       field,
       rule,
     });
@@ -211,5 +211,31 @@ describe('resolveRegistryOptions', () => {
     expect(failure(() => resolveRegistryOptions({ matchWeights: { name: 2 } })).field).toBe(
       'matchWeights.name',
     );
+  });
+});
+
+describe('readCanonicalSet (fast path for stored sets)', () => {
+  const stored = (set: AgentCapabilitySet) =>
+    JSON.parse(JSON.stringify(set)) as Record<string, unknown>;
+
+  it('reads what toCapabilitySet wrote into an equal set', () => {
+    for (const set of population()) {
+      const id = set.agentId;
+      expect(readCanonicalSet(stored(set), id)?.toJSON()).toEqual(set.toJSON());
+    }
+  });
+
+  it.each<[string, (value: Record<string, unknown>) => void]>([
+    ['a bad version', (v) => ((v.capabilities as Record<string, unknown>[])[0].version = 'one')],
+    ['a bad name', (v) => ((v.capabilities as Record<string, unknown>[])[0].name = 'Bad')],
+    ['an unknown field', (v) => (v.extra = 1)],
+    ['a missing default', (v) => delete (v.capabilities as Record<string, unknown>[])[0].tags],
+    ['a priority out of range', (v) => (v.priority = 0)],
+    ['another agent id', (v) => (v.agentId = { type: 'x', instance: 'y' })],
+  ])('declines %s, leaving it to full validation', (_, mutate) => {
+    const [set] = population();
+    const value = stored(set);
+    mutate(value);
+    expect(readCanonicalSet(value, set.agentId)).toBeNull();
   });
 });
