@@ -50,6 +50,7 @@ import type {
   QueueStats,
   ReceivedMessage,
 } from './models/queue-message';
+import { plainAgentId, plainMessage } from './plain-validation';
 import { NackResult, QueueScripts, SendResult } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
 import { SubscriptionStore } from './subscription-store';
@@ -423,18 +424,17 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       throw new ValidationError('message', 'isObject', 'must be an object');
     }
     const payloadJson = serialisePayload(message.payload, 'message.payload', this.options);
-    const full = validateDto(
-      AgentMessageDto,
-      {
-        ...message,
-        payload: {},
-        messageId: message.messageId ?? randomUUID(),
-        sender: from,
-        recipient: to,
-        timestamp: message.timestamp ?? new Date().toISOString(),
-      },
-      'message',
-    ) as AgentMessage;
+    const candidate: Record<string, unknown> = {
+      ...message,
+      payload: {},
+      messageId: message.messageId ?? randomUUID(),
+      sender: from,
+      recipient: to,
+      timestamp: message.timestamp ?? new Date().toISOString(),
+    };
+    const full =
+      plainMessage(candidate, message.timestamp === undefined) ??
+      validateDto(AgentMessageDto, candidate, 'message');
     const priority = full.priority ?? MessagePriority.NORMAL;
     return {
       recipient: to,
@@ -523,7 +523,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   private agent(id: AgentId, field: string): ResolvedAgentId {
-    return resolveAgentId(validateDto(AgentIdDto, id, field));
+    return plainAgentId(id) ?? resolveAgentId(validateDto(AgentIdDto, id, field));
   }
 
   private token(token: string): DeliveryToken {
