@@ -35,6 +35,14 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
+/** Outcome of {@link MessageCoordinator.ackAndReceive}. */
+export interface AckAndReceiveResult {
+  /** What {@link MessageCoordinator.ack} returns for the token. */
+  acknowledged: boolean;
+  /** The next delivery, as {@link MessageCoordinator.receive} returns it. */
+  next: ReceivedMessage | null;
+}
+
 /** Options of {@link MessageCoordinator.request}. */
 export interface RequestOptions {
   /** Reject with `RequestTimeoutError` after this long. */
@@ -87,6 +95,20 @@ export abstract class MessageCoordinator {
   ): Promise<ReceivedMessage | null>;
   /** Removes a reserved message for good; `false` for an unknown, stale or used token. */
   abstract ack(agentId: AgentId, token: string): Promise<boolean>;
+  /**
+   * Acknowledges `token`, then reserves the next message exactly as {@link receive} would: the
+   * step a consumer loop takes after each handled message. The Redis implementation does both
+   * in one round trip when a message is ready; this default makes the two calls.
+   */
+  async ackAndReceive(
+    agentId: AgentId,
+    token: string,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<AckAndReceiveResult> {
+    const acknowledged = await this.ack(agentId, token);
+    return { acknowledged, next: await this.receive(agentId, visibilityTimeoutMs, options) };
+  }
   /** Retries after backoff or dead-letters; `false` for an unknown or stale token. */
   abstract nack(
     agentId: AgentId,

@@ -27,6 +27,7 @@ import {
 } from './message-codec';
 import {
   MessageCoordinator,
+  type AckAndReceiveResult,
   type CoordinatorLimits,
   type OutgoingMessage,
   type PageOptions,
@@ -161,25 +162,37 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const agent = this.agent(agentId, 'agentId');
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    const keys = this.keys.queue(agent);
-    const giveUpAt = Date.now() + waitMs;
     await this.ensureReady();
-    for (;;) {
-      const reply = (await this.run('receive', QueueScripts.reserve, reserveKeys(keys), [
+    return this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal);
+  }
+
+  /** Acknowledges and reserves the next message in one script when one is ready. */
+  override async ackAndReceive(
+    agentId: AgentId,
+    token: string,
+    visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
+    options: ReceiveOptions = {},
+  ): Promise<AckAndReceiveResult> {
+    const agent = this.agent(agentId, 'agentId');
+    const parsed = this.token(token);
+    assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
+    const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
+    await this.ensureReady();
+    const keys = this.keys.queue(agent);
+    const [acked, ...reserved] = (await this.run(
+      'ackAndReceive',
+      QueueScripts.ackAndReserve,
+      [...reserveKeys(keys), keys.dedup, keys.errors],
+      [
+        token,
+        parsed.messageId,
+        this.options.limits.dedupWindowMs,
         visibilityTimeoutMs,
         PROMOTE_BATCH_SIZE,
-      ])) as [number, string | number, string | number, number?, number?];
-      if (reply[0] === 1) {
-        const delivery = await this.toDelivery(agent, reply);
-        if (delivery) return delivery;
-        continue;
-      }
-      const left = giveUpAt - Date.now();
-      if (left <= 0 || options.signal?.aborted) return null;
-      const nextDue = Number(reply[1]);
-      const untilDue = nextDue >= 0 ? Math.max(1, nextDue - Number(reply[2])) : left;
-      await this.waiter.wait(keys.wake, Math.min(left, untilDue), options.signal);
-    }
+      ],
+    )) as [number, ...ReserveReply];
+    const next = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, reserved);
+    return { acknowledged: acked === 1, next };
   }
 
   async ack(agentId: AgentId, token: string): Promise<boolean> {
@@ -479,9 +492,43 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     }
   }
 
+  /**
+   * Reserves the next due message, waiting on the agent's wake marker up to `waitMs` while
+   * none is due. `first` is a reserve reply already in hand (from ack-and-reserve).
+   */
+  private async reserve(
+    agent: ResolvedAgentId,
+    visibilityTimeoutMs: number,
+    waitMs: number,
+    signal: AbortSignal | undefined,
+    first?: ReserveReply,
+  ): Promise<ReceivedMessage | null> {
+    const keys = this.keys.queue(agent);
+    const giveUpAt = Date.now() + waitMs;
+    let reply = first;
+    for (;;) {
+      reply ??= (await this.run('receive', QueueScripts.reserve, reserveKeys(keys), [
+        visibilityTimeoutMs,
+        PROMOTE_BATCH_SIZE,
+      ])) as ReserveReply;
+      if (reply[0] === 1) {
+        const delivery = await this.toDelivery(agent, reply);
+        if (delivery) return delivery;
+        reply = undefined;
+        continue;
+      }
+      const left = giveUpAt - Date.now();
+      if (left <= 0 || signal?.aborted) return null;
+      const nextDue = Number(reply[1]);
+      const untilDue = nextDue >= 0 ? Math.max(1, nextDue - Number(reply[2])) : left;
+      reply = undefined;
+      await this.waiter.wait(keys.wake, Math.min(left, untilDue), signal);
+    }
+  }
+
   private async toDelivery(
     agent: ResolvedAgentId,
-    reply: [number, string | number, string | number, number?, number?],
+    reply: ReserveReply,
   ): Promise<ReceivedMessage | null> {
     const token = String(reply[1]);
     const attempts = Number(reply[3]);
@@ -576,6 +623,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     }
   }
 }
+
+/** Reply of reserve-message: `{1, token, stored, attempts, deadline}` or `{0, nextDue, now}`. */
+type ReserveReply = [number, string | number, string | number, number?, number?];
 
 function failToken(): never {
   throw new ValidationError('token', 'matches', 'is not a delivery token');
