@@ -53,8 +53,25 @@ export class AgentCoordinationLifecycle
     @Inject(AGENT_COORDINATION_RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
   ) {}
 
-  /** Finds, registers and starts every agent. @throws AgentBootstrapError for a bad declaration */
+  /**
+   * Finds, registers and starts every agent. When that fails, everything the module opened
+   * is closed before the error propagates (Nest cannot `close()` an application whose
+   * initialisation failed).
+   *
+   * @throws AgentBootstrapError for a bad declaration
+   */
   async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.startAgents();
+    } catch (error) {
+      await this.beforeApplicationShutdown();
+      this.closed ??= this.closeAll();
+      await this.closed;
+      throw error;
+    }
+  }
+
+  private async startAgents(): Promise<void> {
     const agents = this.explorer.explore();
     const dispatcher = new AgentMessageDispatcher({
       coordinator: this.coordinator,
