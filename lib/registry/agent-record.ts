@@ -8,7 +8,12 @@ import {
 } from '../messaging/models/agent-id';
 import { toCapabilitySet } from './models/capability.dto';
 import type { AgentCapabilitySet } from './models/capability.models';
-import type { JsonObject, RegisteredAgent, RegistrableAgent } from './models/registered-agent';
+import type {
+  JsonObject,
+  RegisteredAgent,
+  RegistrableAgent,
+  RegistrationResult,
+} from './models/registered-agent';
 import type { StatusFieldChange } from './registry.events';
 
 /** Deepest nesting accepted in status snapshots and exported state. */
@@ -109,8 +114,46 @@ function parseObject(text: string | undefined): JsonObject | undefined {
   }
 }
 
-/** The exported state stored in an agent hash, if readable. */
-export const parseState = parseObject;
+/**
+ * Hands the state a previous incarnation exported (`stored`, JSON text) to the agent.
+ * A failing `importState` is reported, not thrown: a bad saved state must not keep the agent
+ * from registering. Returns whether state was imported.
+ */
+export async function restoreState(
+  agent: RegistrableAgent,
+  stored: string | null,
+  onError: (error: Error) => void,
+): Promise<boolean> {
+  const state = parseObject(stored ?? undefined);
+  if (!state || !agent.importState) return false;
+  try {
+    await agent.importState(state);
+    return true;
+  } catch (error) {
+    onError(error instanceof Error ? error : new Error(String(error)));
+    return false;
+  }
+}
+
+/** What `register` answers: the record just written. */
+export function registrationResult(
+  id: ResolvedAgentId,
+  snapshot: AgentSnapshot,
+  lastHeartbeat: number,
+  stateRestored: boolean,
+): RegistrationResult {
+  const result: RegistrationResult = {
+    agentId: id,
+    name: snapshot.name,
+    status: snapshot.status,
+    lastHeartbeat,
+    alive: true,
+    stateRestored,
+  };
+  if (snapshot.stateJson) result.state = JSON.parse(snapshot.stateJson) as JsonObject;
+  if (snapshot.capabilities) result.capabilities = snapshot.capabilities;
+  return result;
+}
 
 /**
  * Builds a {@link RegisteredAgent} from an agent hash and the server time; `null` when the

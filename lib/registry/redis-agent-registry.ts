@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Observable } from 'rxjs';
 import { KeyLayout } from '../common/key-layout';
-import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import {
   ClosedError,
@@ -21,26 +19,24 @@ import {
   checkAgentId,
   decodeAgentRecord,
   diffStatus,
-  parseState,
-  serverMillis,
+  registrationResult,
+  restoreState,
   snapshotAgent,
   type AgentSnapshot,
 } from './agent-record';
 import { AgentRegistry } from './agent-registry';
-import { countCapabilities } from './capability-statistics';
-import { matchCapabilities } from './capability-matcher';
+import { AgentStore, type WriteTarget } from './agent-store';
+import { CapabilityDiscovery } from './capability-discovery';
 import { CapabilityStore } from './capability-store';
 import { HeartbeatLoop } from './heartbeat-loop';
 import { toCapabilitySet } from './models/capability.dto';
 import type { AgentCapabilitySet, AgentCapabilitySetInput } from './models/capability.models';
-import { resolveDiscoveryRequest } from './models/discovery.dto';
 import type {
   CapabilityDiscoveryRequest,
   CapabilityDiscoveryResponse,
   MatchingStatistics,
 } from './models/discovery.models';
 import type {
-  JsonObject,
   RegisteredAgent,
   RegistrableAgent,
   RegistrationResult,
@@ -56,7 +52,6 @@ import {
   type RedisAgentRegistryOptions,
   type ResolvedRegistryOptions,
 } from './registry.options';
-import { RegistryScripts, WriteAgentResult } from './registry-scripts';
 
 /** An agent registered by this process. */
 interface LocalAgent {
@@ -90,6 +85,8 @@ export class RedisAgentRegistry extends AgentRegistry {
   private readonly options: ResolvedRegistryOptions;
   private readonly layout: KeyLayout;
   private readonly store: CapabilityStore;
+  private readonly agents: AgentStore;
+  private readonly discovery: CapabilityDiscovery;
   private readonly channel: RegistryEventChannel;
   private readonly loop: HeartbeatLoop;
   private readonly local = new Map<string, LocalAgent>();
@@ -99,14 +96,18 @@ export class RedisAgentRegistry extends AgentRegistry {
    * @param redis a connection the caller owns and closes
    * @throws ConfigurationError for invalid options
    */
-  constructor(
-    private readonly redis: RedisClient,
-    options?: RedisAgentRegistryOptions,
-  ) {
+  constructor(redis: RedisClient, options?: RedisAgentRegistryOptions) {
     super();
     this.options = resolveRegistryOptions(options);
     this.layout = new KeyLayout(this.options.keyPrefix);
     this.store = new CapabilityStore(redis, this.layout);
+    this.agents = new AgentStore(redis, this.layout, this.store);
+    this.discovery = new CapabilityDiscovery(
+      this.agents,
+      this.store,
+      this.options.matchingStrategy,
+      this.options.matchWeights,
+    );
     this.channel = new RegistryEventChannel(
       redis,
       this.layout.registryChannel,
@@ -131,19 +132,10 @@ export class RedisAgentRegistry extends AgentRegistry {
     this.assertOpen();
     const id = checkAgentId(agent.agentId, 'agent.agentId');
     const member = formatAgentId(id);
-    const stored = await this.call('register', () =>
-      this.redis.hget(this.layout.agent(id), 'state'),
+    const stored = await this.call('register', () => this.agents.storedState(id));
+    const stateRestored = await restoreState(agent, stored, (error) =>
+      this.options.onError(error, `importState of ${member}`),
     );
-    const state = parseState(stored ?? undefined);
-    let stateRestored = false;
-    if (state && agent.importState) {
-      try {
-        await agent.importState(state);
-        stateRestored = true;
-      } catch (error) {
-        this.options.onError(error as Error, `importState of ${member}`);
-      }
-    }
     const snapshot = await snapshotAgent(agent, id, this.options.maxRecordBytes);
     const previous = this.local.get(member);
     if (previous) {
@@ -158,7 +150,9 @@ export class RedisAgentRegistry extends AgentRegistry {
       last: snapshot,
       busy: Promise.resolve(),
     };
-    const written = await this.call('register', () => this.write('register', entry, snapshot));
+    const written = await this.call('register', () =>
+      this.agents.write('register', this.target(entry), snapshot),
+    );
     this.local.set(member, entry);
     await this.publish({
       type: 'registered',
@@ -168,17 +162,7 @@ export class RedisAgentRegistry extends AgentRegistry {
       revived: false,
     });
     if (this.options.autoHeartbeat) this.loop.start();
-    const result: RegistrationResult = {
-      agentId: id,
-      name: snapshot.name,
-      status: snapshot.status,
-      lastHeartbeat: written?.heartbeat ?? 0,
-      alive: true,
-      stateRestored,
-    };
-    if (snapshot.stateJson) result.state = JSON.parse(snapshot.stateJson) as JsonObject;
-    if (snapshot.capabilities) result.capabilities = snapshot.capabilities;
-    return result;
+    return registrationResult(id, snapshot, written?.heartbeat ?? 0, stateRestored);
   }
 
   /** @inheritdoc */
@@ -191,12 +175,7 @@ export class RedisAgentRegistry extends AgentRegistry {
       this.local.delete(member);
       await entry.busy;
     }
-    const existed = await this.call('deregister', async () => {
-      const deleted = await this.redis.del(this.layout.agent(id), this.layout.capabilities(id));
-      const unindexed = await this.redis.zrem(this.layout.agentIndex, member);
-      await this.store.unindex(member);
-      return deleted > 0 || unindexed > 0;
-    });
+    const existed = await this.call('deregister', () => this.agents.remove(id, member));
     if (existed) await this.publish({ type: 'deregistered', agentId: id });
     return existed;
   }
@@ -231,14 +210,12 @@ export class RedisAgentRegistry extends AgentRegistry {
     const batch = this.options.expirySweepBatch;
     let claimed: string[];
     do {
-      claimed = (await this.call('sweepExpired', () =>
-        runLuaScript(this.redis, RegistryScripts.claimExpired, [this.layout.agentIndex], [batch]),
-      )) as string[];
-      for (const member of claimed) {
-        const id = parseAgentId(member);
-        if (id) await this.announceExpired(id);
-        await this.call('sweepExpired', () => this.store.unindex(member));
-        if (id) expired.push(id);
+      claimed = await this.call('sweepExpired', () => this.agents.claimExpired(batch));
+      for (const id of claimed.map(parseAgentId)) {
+        if (!id) continue;
+        const seen = await this.call('sweepExpired', () => this.agents.lastSeen(id));
+        await this.publish({ type: 'expired', agentId: id, ...seen });
+        expired.push(id);
       }
     } while (claimed.length === batch);
     return expired;
@@ -247,36 +224,20 @@ export class RedisAgentRegistry extends AgentRegistry {
   /** @inheritdoc */
   async listRegistered(): Promise<RegisteredAgent[]> {
     this.assertOpen();
-    return this.call('listRegistered', async () => {
-      const members = await this.redis.zrange(this.layout.agentIndex, 0, -1);
-      const ids = members.map(parseAgentId).filter((id): id is ResolvedAgentId => id !== null);
-      const wanted = new Set(members);
-      const [time, hashes, loaded] = await Promise.all([
-        this.redis.time(),
-        Promise.all(ids.map((id) => this.redis.hgetall(this.layout.agent(id)))),
-        this.store.load((member) => wanted.has(member)),
-      ]);
-      const now = serverMillis(time);
-      const sets = new Map(loaded.sets.map((set) => [set.agentKey, set]));
-      return ids
-        .map((id, i) => decodeAgentRecord(id, hashes[i], now, sets.get(formatAgentId(id))))
-        .filter((agent): agent is RegisteredAgent => agent !== null);
-    });
+    return this.call('listRegistered', () => this.agents.list());
   }
 
   /** @inheritdoc */
   async getAgent(agentId: AgentId): Promise<RegisteredAgent | null> {
     this.assertOpen();
     const id = checkAgentId(agentId);
-    const [time, hash] = await this.call('getAgent', () =>
-      Promise.all([this.redis.time(), this.redis.hgetall(this.layout.agent(id))]),
-    );
+    const { hash, now } = await this.call('getAgent', () => this.agents.get(id));
     const capabilities = await this.getAgentCapabilities(id).catch((error: Error) => {
       if (!isValidationError(error)) throw error;
       this.options.onError(error, `capabilities of ${formatAgentId(id)}`);
       return null;
     });
-    return decodeAgentRecord(id, hash, serverMillis(time), capabilities ?? undefined);
+    return decodeAgentRecord(id, hash, now, capabilities ?? undefined);
   }
 
   /** @inheritdoc */
@@ -300,16 +261,13 @@ export class RedisAgentRegistry extends AgentRegistry {
   async getAgentCapabilities(agentId: AgentId): Promise<AgentCapabilitySet | null> {
     this.assertOpen();
     const id = checkAgentId(agentId);
-    const text = await this.call('getAgentCapabilities', () =>
-      this.redis.get(this.layout.capabilities(id)),
-    );
-    return text === null ? null : CapabilityStore.parse(text, id);
+    return this.call('getAgentCapabilities', () => this.store.get(id));
   }
 
   /** @inheritdoc */
   async listAllCapabilities(): Promise<AgentCapabilitySet[]> {
     this.assertOpen();
-    return (await this.loadLiveCapabilities('listAllCapabilities')).sets;
+    return this.call('listAllCapabilities', () => this.discovery.list());
   }
 
   /** @inheritdoc */
@@ -317,22 +275,7 @@ export class RedisAgentRegistry extends AgentRegistry {
     request: CapabilityDiscoveryRequest,
   ): Promise<CapabilityDiscoveryResponse> {
     this.assertOpen();
-    const resolved = resolveDiscoveryRequest(request);
-    const started = performance.now();
-    const { sets, skipped } = await this.loadLiveCapabilities('discoverCapabilities');
-    const strategy = resolved.strategy ?? this.options.matchingStrategy;
-    const matches = matchCapabilities(sets, resolved, {
-      strategy,
-      weights: this.options.matchWeights,
-    });
-    return {
-      matches,
-      totalAgentsSearched: sets.length,
-      searchDurationMs: performance.now() - started,
-      discoveryTimestamp: new Date().toISOString(),
-      strategy,
-      skipped,
-    };
+    return this.call('discoverCapabilities', () => this.discovery.discover(request));
   }
 
   /** @inheritdoc */
@@ -344,18 +287,7 @@ export class RedisAgentRegistry extends AgentRegistry {
   /** @inheritdoc */
   async matchingStatistics(): Promise<MatchingStatistics> {
     this.assertOpen();
-    const total = await this.call('matchingStatistics', () =>
-      this.redis.zcard(this.layout.agentIndex),
-    );
-    const { sets, skipped, live } = await this.loadLiveCapabilities('matchingStatistics');
-    return {
-      totalAgents: total,
-      aliveAgents: live,
-      ...countCapabilities(sets),
-      matchingStrategy: this.options.matchingStrategy,
-      matchWeights: { ...this.options.matchWeights },
-      skipped,
-    };
+    return this.call('matchingStatistics', () => this.discovery.statistics());
   }
 
   /** @inheritdoc */
@@ -403,14 +335,16 @@ export class RedisAgentRegistry extends AgentRegistry {
       entry.override,
       entry.last,
     );
-    const written = await this.call('heartbeat', () => this.write('beat', entry, snapshot));
+    const written = await this.call('heartbeat', () =>
+      this.agents.write('beat', this.target(entry), snapshot),
+    );
     if (!written) {
       // A newer registration of this id (another process) owns the record now.
       this.local.delete(entry.member);
       return;
     }
     const base = { agentId: entry.id, name: snapshot.name, status: snapshot.status };
-    if (written.revived) await this.publish({ type: 'registered', ...base, revived: true });
+    if (written.indexed) await this.publish({ type: 'registered', ...base, revived: true });
     const changes = diffStatus(
       entry.last.status,
       snapshot.status,
@@ -422,62 +356,15 @@ export class RedisAgentRegistry extends AgentRegistry {
     }
   }
 
-  /** Writes the record, then the agent index and capability index; `null` when owned elsewhere. */
-  private async write(
-    mode: 'register' | 'beat',
-    entry: LocalAgent,
-    snapshot: AgentSnapshot,
-  ): Promise<{ heartbeat: number; revived: boolean } | null> {
-    const { heartbeatTtlMs: ttl, retainExpiredMs } = this.options;
-    const [code, heartbeat, revision] = (await runLuaScript(
-      this.redis,
-      RegistryScripts.writeAgent,
-      [this.layout.agent(entry.id), this.layout.capabilities(entry.id)],
-      [
-        mode,
-        entry.owner,
-        snapshot.name,
-        snapshot.statusJson,
-        snapshot.stateJson,
-        snapshot.capabilitiesJson,
-        ttl,
-        ttl + retainExpiredMs,
-      ],
-    )) as [string, string, string];
-    if ((Number(code) as WriteAgentResult) === WriteAgentResult.OWNED_ELSEWHERE) return null;
-    const added = await runLuaScript(
-      this.redis,
-      RegistryScripts.touchIndex,
-      [this.layout.agentIndex],
-      [entry.member, ttl],
-    );
-    await this.store.index(entry.id, Number(revision));
-    return { heartbeat: Number(heartbeat), revived: mode === 'beat' && Number(added) === 1 };
-  }
-
-  private async announceExpired(id: ResolvedAgentId): Promise<void> {
-    const [name, heartbeat] = await this.call('sweepExpired', () =>
-      this.redis.hmget(this.layout.agent(id), 'name', 'hb'),
-    );
-    const event: WithoutStamp<RegistryEventOf<'expired'>> = { type: 'expired', agentId: id };
-    if (name !== null && name !== undefined) event.name = name;
-    if (heartbeat) event.lastHeartbeat = Number(heartbeat);
-    await this.publish(event);
-  }
-
-  private async loadLiveCapabilities(operation: string) {
-    return this.call(operation, async () => {
-      const live = new Set(
-        (await runLuaScript(
-          this.redis,
-          RegistryScripts.listLiveAgents,
-          [this.layout.agentIndex],
-          [],
-        )) as string[],
-      );
-      const loaded = await this.store.load((member) => live.has(member));
-      return { ...loaded, live: live.size };
-    });
+  private target(entry: LocalAgent): WriteTarget {
+    const { heartbeatTtlMs, retainExpiredMs } = this.options;
+    return {
+      id: entry.id,
+      member: entry.member,
+      owner: entry.owner,
+      ttlMs: heartbeatTtlMs,
+      keepMs: heartbeatTtlMs + retainExpiredMs,
+    };
   }
 
   private async publish(body: EventBody): Promise<void> {
