@@ -158,3 +158,15 @@ export function parseToken(token: unknown): DeliveryToken | null {
   const match = TOKEN_PATTERN.exec(token);
   return match ? { attempts: Number(match[1]), messageId: match[2] } : null;
 }
+
+const ISSUED_TOKEN_PATTERN = /^\d+:(\d+):([\s\S]+)$/;
+
+/**
+ * Splits a token the reserve script just issued, whatever its id holds. Only for dead-lettering
+ * a message whose id was written by something else and is not a valid message id: such a
+ * token fails {@link parseToken}, so no caller could ever ack or nack it.
+ */
+export function splitIssuedToken(token: string): DeliveryToken | null {
+  const match = ISSUED_TOKEN_PATTERN.exec(token);
+  return match ? { attempts: Number(match[1]), messageId: match[2] } : null;
+}

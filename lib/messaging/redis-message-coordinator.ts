@@ -23,6 +23,7 @@ import {
   encodeBody,
   MalformedBodyError,
   parseToken,
+  splitIssuedToken,
   type DeliveryToken,
 } from './message-codec';
 import {
@@ -533,11 +534,14 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const token = String(reply[1]);
     const attempts = Number(reply[3]);
     try {
+      // An id planted by something else may be no valid message id: then the token could never
+      // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
+      if (!parseToken(token)) throw new MalformedBodyError('message id in the queue is malformed');
       const queueMessage = decodeStored(String(reply[2]), agent, attempts);
       return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
     } catch (error) {
       if (!(error instanceof MalformedBodyError)) throw error;
-      const parsed = parseToken(token);
+      const parsed = parseToken(token) ?? splitIssuedToken(token);
       if (parsed)
         await this.giveBack(
           agent,
