@@ -10,6 +10,8 @@ export interface BenchConfig {
   batchSize: number;
   /** Messages per end-to-end run, by consumer concurrency. */
   endToEndCount: Record<number, number>;
+  /** Messages per end-to-end run of the extra rows (two-step loop, Nest loop). */
+  extraEndToEndCount: number;
   /** Consumer concurrencies measured end to end. */
   concurrencies: number[];
   /** Sends the producer keeps in flight during end-to-end runs. */
@@ -37,7 +39,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     batchSize: 100,
     endToEndCount: quick
       ? { 1: 1_000, 10: 3_000, 50: 3_000 }
-      : { 1: 6_000, 10: 20_000, 50: 20_000 },
+      : { 1: 5_000, 10: 15_000, 50: 15_000 },
+    extraEndToEndCount: quick ? 1_000 : 4_000,
     concurrencies: [1, 10, 50],
     producerWindow: 100,
     latencyRate: 500,

@@ -23,8 +23,9 @@ import { figure, type Percentiles } from './stats';
 import { svgChart } from './svg-chart';
 import { SYSTEMS } from './systems';
 
-/** Script round trips of the coordinator per message: send; reserve + ack. */
-const COMMANDS: CommandCount = { send: 1, consume: 2 };
+/** Script round trips per message: send; then ack-and-reserve (the bench loop) or reserve + ack. */
+const COMMANDS: CommandCount = { send: 1, consume: 1 };
+const TWO_STEP_COMMANDS: CommandCount = { send: 1, consume: 2 };
 
 type Measure<T> = Partial<Record<Series, () => Promise<T>>>;
 
@@ -100,20 +101,53 @@ async function main(): Promise<void> {
       targetVsCeiling: 0.5,
     });
 
+    const e2eGroup = 'End-to-end throughput (send → no-op handler → ack)';
+    const bullByConcurrency = new Map<number, Row['figures']['bullmq']>();
     for (const concurrency of config.concurrencies) {
       const results = await measure(context, `end to end c=${concurrency}`, {
         coordinator: () => endToEndThroughput(context, coordinator, concurrency),
         bullmq: () => endToEndThroughput(context, bullmq, concurrency),
         ceiling: () => ceilingEndToEnd(context, COMMANDS, concurrency),
       });
-      rows.push({
-        group: 'End-to-end throughput (send → no-op handler → ack)',
+      const row: Row = {
+        group: e2eGroup,
         label: `concurrency ${concurrency}`,
         unit: 'msg/s',
         higherIsBetter: true,
         figures: figures(results, (v) => v),
         targetVsBullmq: concurrency === 1 ? 1.5 : 1,
         targetVsCeiling: 0.5,
+      };
+      bullByConcurrency.set(concurrency, row.figures.bullmq);
+      rows.push(row);
+    }
+    const extraCount = config.extraEndToEndCount;
+    for (const concurrency of config.concurrencies) {
+      const results = await measure(context, `end to end c=${concurrency}, ack then receive`, {
+        coordinator: () =>
+          endToEndThroughput(context, SYSTEMS['coordinator-ack-receive'], concurrency, extraCount),
+        ceiling: () => ceilingEndToEnd(context, TWO_STEP_COMMANDS, concurrency, extraCount),
+      });
+      rows.push({
+        group: e2eGroup,
+        label: `c=${concurrency}, ack then receive`,
+        unit: 'msg/s',
+        higherIsBetter: true,
+        figures: { ...figures(results, (v) => v), bullmq: bullByConcurrency.get(concurrency) },
+        note: '(extra: 2 round trips per message; BullMQ figure from the row above)',
+      });
+    }
+    for (const concurrency of config.concurrencies) {
+      const results = await measure(context, `end to end c=${concurrency}, Nest loop`, {
+        coordinator: () => endToEndThroughput(context, SYSTEMS.nest, concurrency, extraCount),
+      });
+      rows.push({
+        group: e2eGroup,
+        label: `c=${concurrency}, Nest module loop`,
+        unit: 'msg/s',
+        higherIsBetter: true,
+        figures: { ...figures(results, (v) => v), bullmq: bullByConcurrency.get(concurrency) },
+        note: '(extra: lib/nest consumer; BullMQ figure from the row above)',
       });
     }
 
@@ -148,7 +182,7 @@ async function main(): Promise<void> {
         unit: 'B/msg',
         higherIsBetter: false,
         figures: figures(memory, (v) => v.info),
-        targetVsBullmq: 0.8,
+        note: '(other clients of the shared Redis move this; the target is judged on the row below)',
       },
       {
         group: `Redis memory per queued message (${config.memoryCount} queued, payload {"i":n})`,
@@ -156,17 +190,20 @@ async function main(): Promise<void> {
         unit: 'B/msg',
         higherIsBetter: false,
         figures: figures(memory, (v) => v.keys),
+        targetVsBullmq: 0.8,
       },
     );
 
     const seconds = Math.round((Date.now() - started) / 1000);
     const notes = [
-      `Coordinator round trips per message: ${COMMANDS.send} script per send (plus one SADD per recipient per process), ` +
-        `${COMMANDS.consume} per consumed message (reserve, ack), plus a BLPOP wake-up when a consumer finds the queue empty. ` +
-        'The ceiling makes the same number of EVALSHA calls of `return 1` with the same concurrency shape.',
+      `Coordinator round trips per message: ${COMMANDS.send} script per send (plus one SADD per recipient per process); ` +
+        `${COMMANDS.consume} per consumed message with the bench loop, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); ` +
+        `${TWO_STEP_COMMANDS.consume} with \`ack\` then \`receive\` (extra rows); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
+        'The ceiling makes the same number of EVALSHA calls of `return 1` per message with the same concurrency shape (producer window, N consumers).',
       'End-to-end: one producer keeps ' +
         `${config.producerWindow} sends in flight while the consumers run; the clock stops at the last handler call. ` +
-        'Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ack; BullMQ: one Worker with concurrency N, removeOnComplete.',
+        'Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ackAndReceive; BullMQ: one Worker with concurrency N, removeOnComplete; ' +
+        `Nest: AgentCoordinationModule with one @Agent (consumer concurrency N) and a no-op @OnAgentMessage handler. Extra rows use ${config.extraEndToEndCount} messages per run.`,
       'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
         `The first ${config.latencyWarmup} messages of each run are dropped.`,
       "Memory: INFO used_memory before/after queuing, with no consumer; other clients of the same Redis add noise to it, the MEMORY USAGE sum over the run's keys does not.",

@@ -1,5 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import type { AgentId } from '../../lib/messaging/models/agent-id';
 import type { RedisMessageCoordinator } from '../../lib/messaging/redis-message-coordinator';
+import type { ReceivedMessage } from '../../lib/messaging/models/queue-message';
 import type { Payload } from './bench-queue';
 
 /** Settings of {@link startCoordinatorLoop}. */
@@ -7,6 +9,11 @@ export interface LoopOptions {
   visibilityTimeoutMs: number;
   /** How long one receive blocks on Redis before the worker asks again. */
   waitMs: number;
+  /**
+   * Acknowledge with `ackAndReceive` (one round trip per message while messages are ready)
+   * instead of `ack` then `receive` (two).
+   */
+  ackAndReceive: boolean;
 }
 
 /** A running loop: `stop()` aborts the waits and resolves when every worker has ended. */
@@ -15,7 +22,7 @@ export interface CoordinatorLoop {
 }
 
 /**
- * The consumer loop of the Nest module, without Nest: `concurrency` workers, each doing
+ * A consumer loop like the Nest module's, without Nest: `concurrency` workers, each doing
  * receive (blocking up to `waitMs`) → handler → ack, until stopped.
  */
 export function startCoordinatorLoop(
@@ -27,15 +34,28 @@ export function startCoordinatorLoop(
 ): CoordinatorLoop {
   const abort = new AbortController();
   const signal = abort.signal;
+  setMaxListeners(concurrency + 10, signal); // every waiting worker listens to it
+  const receiveOptions = { waitMs: options.waitMs, signal };
   const worker = async (): Promise<void> => {
+    let delivery: ReceivedMessage | null = null;
     while (!signal.aborted) {
-      const delivery = await coordinator.receive(agent, options.visibilityTimeoutMs, {
-        waitMs: options.waitMs,
-        signal,
-      });
+      delivery ??= await coordinator.receive(agent, options.visibilityTimeoutMs, receiveOptions);
       if (!delivery) continue;
       handler(delivery.queueMessage.message.payload as Payload);
-      await coordinator.ack(agent, delivery.token);
+      if (options.ackAndReceive) {
+        const step = await coordinator.ackAndReceive(
+          agent,
+          delivery.token,
+          options.visibilityTimeoutMs,
+          receiveOptions,
+        );
+        if (!step.acknowledged) throw new Error(`ack refused for ${delivery.token}`);
+        delivery = step.next;
+      } else {
+        if (!(await coordinator.ack(agent, delivery.token)))
+          throw new Error(`ack refused for ${delivery.token}`);
+        delivery = null;
+      }
     }
   };
   const workers = Array.from({ length: concurrency }, () =>

@@ -20,6 +20,7 @@ class CoordinatorQueue implements BenchQueue {
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly redis: Redis,
+    private readonly ackAndReceive: boolean,
   ) {
     this.producer = coordinatorOn(redis, prefix);
   }
@@ -42,6 +43,7 @@ class CoordinatorQueue implements BenchQueue {
     const loop = startCoordinatorLoop(coordinator, RECIPIENT, concurrency, handler, {
       visibilityTimeoutMs: 30_000,
       waitMs: 1_000,
+      ackAndReceive: this.ackAndReceive,
     });
     return Promise.resolve({
       async stop() {
@@ -58,10 +60,18 @@ class CoordinatorQueue implements BenchQueue {
   }
 }
 
-/** This package: `RedisMessageCoordinator.sendMessage` and the bench consumer loop. */
+/** This package: `sendMessage` and the bench consumer loop acknowledging with `ackAndReceive`. */
 export const coordinatorSystem: QueueSystem = {
   name: 'coordinator',
   open(redisUrl, prefix) {
-    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl)));
+    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), true));
+  },
+};
+
+/** The same with the consumer loop making two round trips per message: `ack`, then `receive`. */
+export const coordinatorTwoStepSystem: QueueSystem = {
+  name: 'coordinator-ack-receive',
+  open(redisUrl, prefix) {
+    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), false));
   },
 };
