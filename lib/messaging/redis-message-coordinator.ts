@@ -53,6 +53,7 @@ import type {
   ReceivedMessage,
 } from './models/queue-message';
 import { plainAgentId, plainMessage } from './plain-validation';
+import { assertMessageHasNoPrototypeKeys, assertNoPrototypeKey } from './prototype-keys';
 import { NackResult, QueueScripts, SendResult } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
 import { SubscriptionStore } from './subscription-store';
@@ -163,7 +164,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const agent = this.agent(agentId, 'agentId');
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    await this.ensureReady();
+    await this.guard('receive', () => this.ensureReady());
     return this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal);
   }
 
@@ -178,7 +179,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const parsed = this.token(token);
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    await this.ensureReady();
+    await this.guard('ackAndReceive', () => this.ensureReady());
     const keys = this.keys.queue(agent);
     const [acked, ...reserved] = (await this.run(
       'ackAndReceive',
@@ -437,6 +438,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     if (typeof message !== 'object' || message === null) {
       throw new ValidationError('message', 'isObject', 'must be an object');
     }
+    assertMessageHasNoPrototypeKeys(message, 'message');
     const payloadJson = serialisePayload(message.payload, 'message.payload', this.options);
     const candidate: Record<string, unknown> = {
       ...message,
@@ -574,7 +576,10 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   private agent(id: AgentId, field: string): ResolvedAgentId {
-    return plainAgentId(id) ?? resolveAgentId(validateDto(AgentIdDto, id, field));
+    const plain = plainAgentId(id);
+    if (plain) return plain;
+    assertNoPrototypeKey(id, field);
+    return resolveAgentId(validateDto(AgentIdDto, id, field));
   }
 
   private token(token: string): DeliveryToken {

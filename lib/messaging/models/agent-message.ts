@@ -56,10 +56,11 @@ export class RoutingKeyDto implements RoutingKey {
   @MaxLength(256)
   topic?: string;
 
-  @IsArray()
+  // class-validator reports the constraint declared last first: the shape check goes last.
   @ArrayMaxSize(64)
   @IsString({ each: true })
   @MaxLength(128, { each: true })
+  @IsArray()
   tags!: string[];
 }
 
