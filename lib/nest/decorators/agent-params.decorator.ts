@@ -1,10 +1,14 @@
 import { assignMetadata, type PipeTransform, type Type } from '@nestjs/common';
 import { AGENT_HANDLER_ARGS_METADATA } from '../agent-coordination.constants';
 
-/** Which argument of a message handler a parameter decorator asks for. */
+/**
+ * Which argument of a message handler a parameter decorator asks for. The numbers follow
+ * Nest's own (`PAYLOAD` is its body type), so pipes see the payload as `type: 'body'` and
+ * `ValidationPipe` validates it, as with `@Payload()` in @nestjs/microservices.
+ */
 export enum AgentParamType {
-  PAYLOAD = 0,
-  CONTEXT = 1,
+  PAYLOAD = 3,
+  CONTEXT = 6,
 }
 
 function paramDecorator(type: AgentParamType, data?: string) {
