@@ -113,7 +113,13 @@ export function decodeStored(
     routing,
   ] = body as unknown[];
   if (typeof id !== 'string' || !MESSAGE_ID_PATTERN.test(id)) fail('messageId is malformed');
-  const sender = readAgent(`${String(senderType)}/${String(senderInstance)}`, 'sender');
+  // Both halves must be strings: `String(null)` would pass as the instance "null".
+  const sender = readAgent(
+    typeof senderType === 'string' && typeof senderInstance === 'string'
+      ? `${senderType}/${senderInstance}`
+      : undefined,
+    'sender',
+  );
   if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) fail('messageType is unknown');
   if (!isObject(payload)) fail('payload is not an object');
   if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))
