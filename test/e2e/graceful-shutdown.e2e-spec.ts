@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Agent, AgentMessageContext, MessageCoordinator, OnAgentMessage, RedisMessageCoordinator } from '../../lib';
+import { Agent, AgentMessageContext, MessageCoordinator, MessageType, OnAgentMessage, RedisMessageCoordinator } from '../../lib';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';
 import { closeClients, createClient, deleteKeys, eventually, sleep, uniquePrefix } from '../support/redis';
 
@@ -55,13 +55,13 @@ describe('graceful shutdown (e2e)', () => {
     app = await start({ shutdownTimeoutMs: 5_000 });
     const coordinator = app.get(MessageCoordinator);
     const outcomes = new OutcomeRecorder(app);
-    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'drain-1', messageType: 'event' as never, payload: { ms: 400 } });
+    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'drain-1', messageType: MessageType.EVENT, payload: { ms: 400 } });
     expect(await eventually(() => log.some((l) => l.messageId === 'drain-1'), 3_000)).toBe(true);
     const closing = app.close();
     app = undefined;
     // Sending works during the drain.
     await sleep(50);
-    const sent = await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'during-drain-1', messageType: 'event' as never, payload: { ms: 1 } });
+    const sent = await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'during-drain-1', messageType: MessageType.EVENT, payload: { ms: 1 } });
     expect(sent.delivered).toBe(true);
     await closing;
     expect(outcomes.of('drain-1').map((e) => e.outcome)).toEqual(['acked']);
@@ -76,7 +76,7 @@ describe('graceful shutdown (e2e)', () => {
     app = await start({ shutdownTimeoutMs: 100 });
     const coordinator = app.get(MessageCoordinator);
     const first = new OutcomeRecorder(app);
-    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'stuck-1', messageType: 'event' as never, payload: { ms: 60_000 } });
+    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'stuck-1', messageType: MessageType.EVENT, payload: { ms: 60_000 } });
     expect(await eventually(() => log.some((l) => l.messageId === 'stuck-1' && l.event === 'start'), 3_000)).toBe(true);
     await app.close();
     app = undefined;

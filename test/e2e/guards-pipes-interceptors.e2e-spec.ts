@@ -19,6 +19,7 @@ import {
   AgentMessageContext,
   AgentPayload,
   MessageCoordinator,
+  MessageType,
   OnAgentMessage,
 } from '../../lib';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';
@@ -94,7 +95,7 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   });
 
   it('runs the handler through guard, validation pipe (DTO instance) and interceptor', async () => {
-    const response = await coordinator.request({ type: 'planner' }, AGENT, { payload: { title: 'write', effort: 3 } }, { timeoutMs: 5_000 });
+    const response = await coordinator.request({ type: 'planner' }, AGENT, { messageType: MessageType.REQUEST, payload: { title: 'write', effort: 3 } }, { timeoutMs: 5_000 });
     expect(response.payload).toEqual({ accepted: 'write', isDto: true, attempt: 1, stamped: true });
     expect(app.get(TrustedSendersGuard).seenTypes).toContain(AGENT_MESSAGE_CONTEXT_TYPE);
   });
@@ -102,7 +103,7 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   it('dead-letters a payload the ValidationPipe rejects, with the validation message', async () => {
     await coordinator.sendMessage({ type: 'planner' }, AGENT, {
       messageId: 'bad-dto-1',
-      messageType: 'request' as never,
+      messageType: MessageType.REQUEST,
       payload: { title: 'x', effort: 0 },
     });
     const event = await outcomes.waitFor('bad-dto-1');
@@ -115,7 +116,7 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
     const before = app.get(GuardedAgent).tasks.length;
     await coordinator.sendMessage({ type: 'intruder' }, AGENT, {
       messageId: 'intruder-1',
-      messageType: 'request' as never,
+      messageType: MessageType.REQUEST,
       payload: { title: 'steal', effort: 1 },
     });
     const event = await outcomes.waitFor('intruder-1');
@@ -125,7 +126,7 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   });
 
   it('@AgentPayload(property) picks one field of the payload', async () => {
-    await coordinator.sendMessage({ type: 'planner' }, AGENT, { messageId: 'title-1', messageType: 'event' as never, payload: { title: 'only this' } });
+    await coordinator.sendMessage({ type: 'planner' }, AGENT, { messageId: 'title-1', messageType: MessageType.EVENT, payload: { title: 'only this' } });
     await outcomes.waitFor('title-1', 'acked');
     expect(app.get(GuardedAgent).titles).toEqual(['only this']);
   });

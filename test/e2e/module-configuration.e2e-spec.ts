@@ -10,12 +10,13 @@ import {
   ConfigurationError,
   InjectCircuitBreaker,
   MessageCoordinator,
+  MessageType,
   OnAgentMessage,
   RedisAgentRegistry,
   type AgentCoordinationModuleOptions,
 } from '../../lib';
 import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib/nest';
-import { fastOptions, OutcomeRecorder, quietLogger } from '../support/nest';
+import { fastOptions, quietLogger } from '../support/nest';
 import { closeClients, createClient, deleteKeys, eventually, REDIS_URL, uniquePrefix } from '../support/redis';
 
 const prefix = uniquePrefix('e2e-config');
@@ -57,7 +58,7 @@ async function compile(imports: unknown[], providers: unknown[] = []): Promise<I
 async function roundTrip(app: INestApplicationContext): Promise<unknown> {
   const response = await app
     .get(MessageCoordinator)
-    .request({ type: 'tester' }, { type: 'echo' }, { payload: { hello: 'world' } }, { timeoutMs: 5_000 });
+    .request({ type: 'tester' }, { type: 'echo' }, { messageType: MessageType.REQUEST, payload: { hello: 'world' } }, { timeoutMs: 5_000 });
   return response.payload;
 }
 

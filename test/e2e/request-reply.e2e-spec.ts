@@ -3,6 +3,7 @@ import {
   Agent,
   AgentMessageContext,
   MessageCoordinator,
+  MessageType,
   OnAgentMessage,
   RequestTimeoutError,
 } from '../../lib';
@@ -55,7 +56,7 @@ describe('request/reply between two Nest applications (e2e)', () => {
     const response = await coordinator.request(
       { type: 'client-agent' },
       { type: 'calculator' },
-      { payload: { a: 2, b: 40 } },
+      { messageType: MessageType.REQUEST, payload: { a: 2, b: 40 } },
       { timeoutMs: 5_000 },
     );
     // A non-object return value is wrapped as { result }.
@@ -69,7 +70,7 @@ describe('request/reply between two Nest applications (e2e)', () => {
     const response = await coordinator.request(
       { type: 'client-agent' },
       { type: 'calculator' },
-      { payload: { a: 1, b: 1, manual: true } },
+      { messageType: MessageType.REQUEST, payload: { a: 1, b: 1, manual: true } },
       { timeoutMs: 5_000 },
     );
     expect(response.payload).toEqual({ sum: 2, manual: true });
@@ -79,7 +80,7 @@ describe('request/reply between two Nest applications (e2e)', () => {
     const coordinator = client.get(MessageCoordinator);
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        coordinator.request({ type: 'client-agent' }, { type: 'calculator' }, { payload: { a: i, b: 100 } }, { timeoutMs: 10_000 }),
+        coordinator.request({ type: 'client-agent' }, { type: 'calculator' }, { messageType: MessageType.REQUEST, payload: { a: i, b: 100 } }, { timeoutMs: 10_000 }),
       ),
     );
     expect(answers.map((a) => a.payload.result)).toEqual(Array.from({ length: 10 }, (_, i) => i + 100));
@@ -88,7 +89,7 @@ describe('request/reply between two Nest applications (e2e)', () => {
   it('times out with a typed error when no agent answers', async () => {
     const coordinator = client.get(MessageCoordinator);
     await expect(
-      coordinator.request({ type: 'client-agent' }, { type: 'nobody' }, { payload: {} }, { timeoutMs: 300 }),
+      coordinator.request({ type: 'client-agent' }, { type: 'nobody' }, { messageType: MessageType.REQUEST, payload: {} }, { timeoutMs: 300 }),
     ).rejects.toBeInstanceOf(RequestTimeoutError);
   });
 });

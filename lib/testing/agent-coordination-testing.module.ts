@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AgentCoordinationModule } from '../nest/agent-coordination.module';
+import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
+import { loadOptionalPackage } from '../nest/optional-package';
+import { AgentTestingClient } from './agent-testing.client';
+
+/** Token of the in-memory Redis a testing module runs on. */
+export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
+
+/** Options of {@link AgentCoordinationTestingModule.forRoot}: module options without a connection. */
+export type AgentCoordinationTestingOptions = Partial<Omit<AgentCoordinationModuleOptions, 'connection'>>;
+
+/** Defaults that keep unit tests fast: short waits, quick retries, no tracing. */
+export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'> = {
+  keyPrefix: 'test',
+  coordinator: { retryAttempts: 2, backoffBaseMs: 1, backoffMaxMs: 5, jitter: 'none' },
+  registry: { heartbeatTtlMs: 30_000, subscribeEvents: false },
+  breakers: { subscribeEvents: false },
+  consumer: { receiveWaitMs: 50, shutdownTimeoutMs: 1_000, recoverIntervalMs: 1_000 },
+  tracing: false,
+};
+
+type RedisMockClass = new (options?: { host?: string }) => Redis;
+
+/** A fresh ioredis-mock instance with its own data (instances share data per host). */
+export function createMockRedis(): Redis {
+  const RedisMock = loadOptionalPackage<RedisMockClass | { default: RedisMockClass }>(
+    'ioredis-mock',
+    'tta-agent-coordination/testing',
+    true,
+  )!;
+  const Ctor = typeof RedisMock === 'function' ? RedisMock : RedisMock.default;
+  return new Ctor({ host: `agent-testing-${randomBytes(6).toString('hex')}` });
+}
+
+@Injectable()
+class MockRedisCleaner implements OnApplicationShutdown {
+  constructor(@Inject(AGENT_TESTING_REDIS) private readonly redis: Redis) {}
+
+  /** Drops the in-memory data once the application is closed. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.flushall();
+  }
+}
+
+/**
+ * `AgentCoordinationModule` on an in-memory Redis (ioredis-mock, an optional peer): the real
+ * coordinator, registry, receive loops and handler pipeline, without a Redis server.
+ * Provides {@link AgentTestingClient} to deliver messages and await their handling.
+ *
+ * ```ts
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [AgentCoordinationTestingModule.forRoot()],
+ *   providers: [MyAgent],
+ * }).compile();
+ * await moduleRef.init();
+ * const outcome = await moduleRef.get(AgentTestingClient).deliver({ type: 'my-agent' }, { payload: {} });
+ * ```
+ */
+@Module({})
+export class AgentCoordinationTestingModule {
+  /** The module on a new in-memory Redis, global so every test provider sees it. */
+  static forRoot(options: AgentCoordinationTestingOptions = {}): DynamicModule {
+    const redis = createMockRedis();
+    const merged: AgentCoordinationModuleOptions = {
+      ...TESTING_DEFAULTS,
+      ...options,
+      coordinator: { ...TESTING_DEFAULTS.coordinator, ...options.coordinator },
+      registry: { ...TESTING_DEFAULTS.registry, ...options.registry },
+      breakers: { ...TESTING_DEFAULTS.breakers, ...options.breakers },
+      consumer: { ...TESTING_DEFAULTS.consumer, ...options.consumer },
+      connection: redis,
+    };
+    return {
+      module: AgentCoordinationTestingModule,
+      global: true,
+      imports: [AgentCoordinationModule.forRoot(merged)],
+      providers: [{ provide: AGENT_TESTING_REDIS, useValue: redis }, MockRedisCleaner, AgentTestingClient],
+      exports: [AgentCoordinationModule, AgentTestingClient, AGENT_TESTING_REDIS],
+    };
+  }
+}
