@@ -14,9 +14,9 @@ describe('RedisMessageCoordinator: dead letters', () => {
       await coordinator.sendMessage(planner, agent, event({ messageId }, { messageId, priority }));
       const delivery = await coordinator.receive(agent, 30_000);
       expect(delivery!.queueMessage.message.messageId).toBe(messageId);
-      expect(await coordinator.nack(agent, delivery!.token, 'permanent', `error:${messageId}`)).toBe(
-        true,
-      );
+      expect(
+        await coordinator.nack(agent, delivery!.token, 'permanent', `error:${messageId}`),
+      ).toBe(true);
     }
   }
 
@@ -58,9 +58,9 @@ describe('RedisMessageCoordinator: dead letters', () => {
     await deadLetter(agent, ['rp-000000', 'rp-000001', 'rp-000002']);
     await coordinator.sendMessage(planner, agent, event({}, { messageId: 'rp-queued' }));
     expect(await coordinator.replayDeadLetters(agent, [])).toBe(0);
-    expect(await coordinator.replayDeadLetters(agent, ['rp-000002', 'rp-000000', 'unknown-id'])).toBe(
-      2,
-    );
+    expect(
+      await coordinator.replayDeadLetters(agent, ['rp-000002', 'rp-000000', 'unknown-id']),
+    ).toBe(2);
     expect(await coordinator.stats(agent)).toEqual({
       ready: 3,
       delayed: 0,
@@ -127,7 +127,11 @@ describe('RedisMessageCoordinator: dead letters', () => {
     expect(await fx.client.hkeys(keys.bodies)).toEqual(['pg-alive']);
     expect(await fx.client.hlen(keys.attempts)).toBe(0);
     expect(await fx.client.hlen(keys.errors)).toBe(0);
-    const again = await coordinator.sendMessage(planner, agent, event({}, { messageId: 'pg-000000' }));
+    const again = await coordinator.sendMessage(
+      planner,
+      agent,
+      event({}, { messageId: 'pg-000000' }),
+    );
     expect(again).toMatchObject({ delivered: false, duplicate: true });
     expect(await drainIds(coordinator, agent)).toEqual(['pg-alive']);
   });
@@ -153,9 +157,7 @@ describe('RedisMessageCoordinator: dead letters', () => {
     });
     const dead = await coordinator.deadLetters(agent);
     expect(dead.map((d) => d.message.messageId)).toEqual(['bad-header', 'bad-json-01']);
-    expect(dead[0].lastError).toBe(
-      'malformed message body: missing enqueuedAt:priority header',
-    );
+    expect(dead[0].lastError).toBe('malformed message body: missing enqueuedAt:priority header');
     expect(dead[1].lastError).toMatch(/^malformed message body: body is not JSON: /);
     // Still inspectable: the raw text is kept in the payload.
     expect(dead[0].message.payload).toEqual({ malformed: 'this is not a stored body' });

@@ -1,6 +1,13 @@
 import { MessagePriority, MessageType, type AgentId } from '../../lib/messaging';
 import { backend, describeRealRedis, itRealRedis, sleep } from '../support/redis';
-import { CLOCK_SLACK_MS, CoordinatorFixture, drainIds, event, planner, reserveAll } from './coordinator-fixture';
+import {
+  CLOCK_SLACK_MS,
+  CoordinatorFixture,
+  drainIds,
+  event,
+  planner,
+  reserveAll,
+} from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: delivery', () => {
   const fx = new CoordinatorFixture('delivery');

@@ -29,7 +29,11 @@ const calls: [string, (c: RedisMessageCoordinator) => Promise<unknown>][] = [
 
 /** Shows SPEC §2/§6: send reports trouble in its result, everything else throws typed. */
 async function expectTypedFailures(coordinator: RedisMessageCoordinator, reason: RegExp) {
-  const result = await coordinator.sendMessage(planner, worker, event({}, { messageId: 'fail-01' }));
+  const result = await coordinator.sendMessage(
+    planner,
+    worker,
+    event({}, { messageId: 'fail-01' }),
+  );
   expect(result.messageId).toBe('fail-01');
   expect(result.delivered).toBe(false);
   expect(result.error).toMatch(reason);
@@ -88,7 +92,10 @@ describe('RedisMessageCoordinator: Redis failures', () => {
     await expectTypedFailures(coordinator, /injected failure/);
 
     broken.failing = false;
-    expect((await coordinator.sendMessage(planner, worker, event({}, { messageId: 'back-01' }))).delivered).toBe(true);
+    expect(
+      (await coordinator.sendMessage(planner, worker, event({}, { messageId: 'back-01' })))
+        .delivered,
+    ).toBe(true);
     const delivery = await coordinator.receive(worker);
     expect(delivery!.queueMessage.message.messageId).toBe('back-01');
     expect(await coordinator.ack(worker, delivery!.token)).toBe(true);

@@ -76,7 +76,16 @@ describe('RedisMessageCoordinator: keys', () => {
     await c.purgeDeadLetters(other);
 
     const commands = new Set(calls.map((call) => call.command));
-    for (const script of ['send', 'reserve', 'extend', 'nack', 'recover', 'replay', 'ack', 'purge']) {
+    for (const script of [
+      'send',
+      'reserve',
+      'extend',
+      'nack',
+      'recover',
+      'replay',
+      'ack',
+      'purge',
+    ]) {
       expect([...commands].some((name) => name.includes(script))).toBe(true);
     }
     for (const call of calls) {
@@ -97,15 +106,25 @@ describe('RedisMessageCoordinator: keys', () => {
     await left.subscribeToMessages(agent, [MessageType.EVENT]);
     // The same id under another prefix is no duplicate: it is another world.
     expect(
-      (await right.sendMessage(planner, agent, event({ side: 'right' }, { messageId: 'same-id-01' })))
-        .delivered,
+      (
+        await right.sendMessage(
+          planner,
+          agent,
+          event({ side: 'right' }, { messageId: 'same-id-01' }),
+        )
+      ).delivered,
     ).toBe(true);
     expect(await right.publish(planner, event())).toEqual([]);
     const got = await right.receive(agent);
     expect(got!.queueMessage.message.payload).toEqual({ side: 'right' });
     expect(await right.ack(agent, got!.token)).toBe(true);
     expect(await right.receive(agent)).toBeNull();
-    expect(await right.stats(agent)).toEqual({ ready: 0, delayed: 0, reserved: 0, deadLettered: 0 });
+    expect(await right.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 0,
+      reserved: 0,
+      deadLettered: 0,
+    });
     expect(await left.stats(agent)).toMatchObject({ ready: 1 });
     expect(await right.recoverPending()).toBe(0);
     expect(await left.listQueues()).toEqual([{ type: 'shared-name', instance: 'default' }]);

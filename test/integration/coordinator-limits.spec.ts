@@ -1,6 +1,12 @@
 import { MessagePriority } from '../../lib/messaging';
 import { backend, sleep } from '../support/redis';
-import { CLOCK_SLACK_MS, CoordinatorFixture, drainIds, event, planner } from './coordinator-fixture';
+import {
+  CLOCK_SLACK_MS,
+  CoordinatorFixture,
+  drainIds,
+  event,
+  planner,
+} from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: de-duplication and queue size', () => {
   const fx = new CoordinatorFixture('limits');
@@ -78,7 +84,11 @@ describe('RedisMessageCoordinator: de-duplication and queue size', () => {
     expect((await send(1)).delivered).toBe(true);
     expect((await send(2)).delivered).toBe(true);
     expect((await send(3, MessagePriority.HIGH)).delivered).toBe(true);
-    expect(await send(4)).toEqual({ messageId: 'bounded-4', delivered: false, error: 'queue full' });
+    expect(await send(4)).toEqual({
+      messageId: 'bounded-4',
+      delivered: false,
+      error: 'queue full',
+    });
     // One reserved, one delayed, one ready: still three undelivered.
     const reserved = await bounded.receive(agent, 30_000);
     const retried = await bounded.receive(agent, 30_000);

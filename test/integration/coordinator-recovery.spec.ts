@@ -2,7 +2,13 @@ import { KeyLayout } from '../../lib/common/key-layout';
 import { EXPIRED_REASON, type AgentId } from '../../lib/messaging';
 import { ConfigurationError } from '../../lib/errors';
 import { itRealRedis, sleep } from '../support/redis';
-import { CLOCK_SLACK_MS, CoordinatorFixture, drainIds, event, planner } from './coordinator-fixture';
+import {
+  CLOCK_SLACK_MS,
+  CoordinatorFixture,
+  drainIds,
+  event,
+  planner,
+} from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: recovery of expired reservations', () => {
   const fx = new CoordinatorFixture('recovery');

@@ -16,9 +16,9 @@ describe('RedisMessageCoordinator: retries', () => {
   afterAll(() => fx.teardown());
 
   async function sendAndReserve(agent: AgentId, messageId: string, c = coordinator) {
-    expect((await c.sendMessage(planner, agent, event({ messageId }, { messageId }))).delivered).toBe(
-      true,
-    );
+    expect(
+      (await c.sendMessage(planner, agent, event({ messageId }, { messageId }))).delivered,
+    ).toBe(true);
     const delivery = await c.receive(agent, 30_000);
     expect(delivery?.queueMessage.message.messageId).toBe(messageId);
     return delivery!;
@@ -145,9 +145,9 @@ describe('RedisMessageCoordinator: retries', () => {
     const agent = { type: 'nack-input' };
     expect(await coordinator.nack(agent, '99:0:never-sent')).toBe(false);
     const delivery = await sendAndReserve(agent, 'input-0001');
-    await expect(coordinator.nack(agent, delivery.token, 'fatal' as FailureType)).rejects.toMatchObject(
-      { field: 'failure', rule: 'isEnum' },
-    );
+    await expect(
+      coordinator.nack(agent, delivery.token, 'fatal' as FailureType),
+    ).rejects.toMatchObject({ field: 'failure', rule: 'isEnum' });
     await expect(
       coordinator.nack(agent, delivery.token, 'transient', 42 as unknown as string),
     ).rejects.toMatchObject({ field: 'error', rule: 'isString' });
@@ -157,44 +157,49 @@ describe('RedisMessageCoordinator: retries', () => {
     expect(await coordinator.nack(agent, delivery.token)).toBe(false);
   });
 
-  itRealRedis('retries come back after growing delays (jitter none), then dead-letter', async () => {
-    const retrying: RedisMessageCoordinator = fx.coordinator({
-      retryAttempts: 3,
-      backoffBaseMs: 40,
-      backoffFactor: 2,
-      backoffMaxMs: 1_000,
-      jitter: 'none',
-    });
-    const agent = { type: 'growing' };
-    let delivery = await sendAndReserve(agent, 'grow-00001', retrying);
-    const scheduled: number[] = [];
-    const waited: number[] = [];
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const nackedAt = Date.now();
-      expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(true);
-      const now = await serverNow();
-      const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
-      scheduled.push(due - now);
-      delivery = (await retrying.receive(agent, 30_000, { waitMs: 2_000 }))!;
-      waited.push(Date.now() - nackedAt);
-      expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
-    }
-    const expected = [40, 80, 160];
-    scheduled.forEach((delay, i) => {
-      expect(delay).toBeGreaterThan(expected[i] - 15);
-      expect(delay).toBeLessThanOrEqual(expected[i]);
-    });
-    expect(scheduled[1]).toBeGreaterThan(scheduled[0]);
-    expect(scheduled[2]).toBeGreaterThan(scheduled[1]);
-    // Never redelivered early; the waiter woke when it fell due (generous bound: loaded CI).
-    waited.forEach((ms, i) => {
-      expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
-      expect(ms).toBeLessThan(expected[i] + 500);
-    });
-    expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
-    const [dead] = await retrying.deadLetters(agent);
-    expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
-  });
+  itRealRedis(
+    'retries come back after growing delays (jitter none), then dead-letter',
+    async () => {
+      const retrying: RedisMessageCoordinator = fx.coordinator({
+        retryAttempts: 3,
+        backoffBaseMs: 40,
+        backoffFactor: 2,
+        backoffMaxMs: 1_000,
+        jitter: 'none',
+      });
+      const agent = { type: 'growing' };
+      let delivery = await sendAndReserve(agent, 'grow-00001', retrying);
+      const scheduled: number[] = [];
+      const waited: number[] = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const nackedAt = Date.now();
+        expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(
+          true,
+        );
+        const now = await serverNow();
+        const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
+        scheduled.push(due - now);
+        delivery = (await retrying.receive(agent, 30_000, { waitMs: 2_000 }))!;
+        waited.push(Date.now() - nackedAt);
+        expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
+      }
+      const expected = [40, 80, 160];
+      scheduled.forEach((delay, i) => {
+        expect(delay).toBeGreaterThan(expected[i] - 15);
+        expect(delay).toBeLessThanOrEqual(expected[i]);
+      });
+      expect(scheduled[1]).toBeGreaterThan(scheduled[0]);
+      expect(scheduled[2]).toBeGreaterThan(scheduled[1]);
+      // Never redelivered early; the waiter woke when it fell due (generous bound: loaded CI).
+      waited.forEach((ms, i) => {
+        expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
+        expect(ms).toBeLessThan(expected[i] + 500);
+      });
+      expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
+      const [dead] = await retrying.deadLetters(agent);
+      expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
+    },
+  );
 
   itRealRedis('full jitter keeps every delay within [0, base * factor^n]', async () => {
     const jittery = fx.coordinator({

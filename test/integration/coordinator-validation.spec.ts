@@ -61,7 +61,12 @@ const badInputs: BadInput[] = [
     field: 'sender',
     rule: 'isObject',
   },
-  { name: 'a null recipient', call: send(event(), planner, null), field: 'recipient', rule: 'isObject' },
+  {
+    name: 'a null recipient',
+    call: send(event(), planner, null),
+    field: 'recipient',
+    rule: 'isObject',
+  },
   {
     name: 'an unknown field in an agent id',
     call: send(event(), { type: 'planner', role: 'x' }),
@@ -161,11 +166,36 @@ const badInputs: BadInput[] = [
     rule: 'noPrototypeKeys',
   },
   // Payloads.
-  { name: 'a missing payload', call: send({ messageType: 'event' }), field: 'message.payload', rule: 'isObject' },
-  { name: 'an array payload', call: send(event([] as never)), field: 'message.payload', rule: 'isObject' },
-  { name: 'a string payload', call: send(event('hi' as never)), field: 'message.payload', rule: 'isObject' },
-  { name: 'a null payload', call: send(event(null as never)), field: 'message.payload', rule: 'isObject' },
-  { name: 'a number payload', call: send(event(3 as never)), field: 'message.payload', rule: 'isObject' },
+  {
+    name: 'a missing payload',
+    call: send({ messageType: 'event' }),
+    field: 'message.payload',
+    rule: 'isObject',
+  },
+  {
+    name: 'an array payload',
+    call: send(event([] as never)),
+    field: 'message.payload',
+    rule: 'isObject',
+  },
+  {
+    name: 'a string payload',
+    call: send(event('hi' as never)),
+    field: 'message.payload',
+    rule: 'isObject',
+  },
+  {
+    name: 'a null payload',
+    call: send(event(null as never)),
+    field: 'message.payload',
+    rule: 'isObject',
+  },
+  {
+    name: 'a number payload',
+    call: send(event(3 as never)),
+    field: 'message.payload',
+    rule: 'isObject',
+  },
   {
     name: 'a __proto__ key in the payload',
     call: send(event(JSON.parse('{"__proto__":{"admin":true}}'))),
@@ -267,8 +297,18 @@ const badInputs: BadInput[] = [
     rule: 'range',
     code: ErrorCode.INVALID_CONFIG,
   },
-  { name: 'ack of a number', call: (c) => c.ack(worker, 5 as never), field: 'token', rule: 'matches' },
-  { name: 'ack of a made-up token', call: (c) => c.ack(worker, 'x:y:z'), field: 'token', rule: 'matches' },
+  {
+    name: 'ack of a number',
+    call: (c) => c.ack(worker, 5 as never),
+    field: 'token',
+    rule: 'matches',
+  },
+  {
+    name: 'ack of a made-up token',
+    call: (c) => c.ack(worker, 'x:y:z'),
+    field: 'token',
+    rule: 'matches',
+  },
   {
     name: 'ack for a bad agent',
     call: (c) => c.ack({ type: '' }, '1:0:abcdef'),
@@ -333,21 +373,24 @@ afterAll(() => fx.teardown());
 describe('RedisMessageCoordinator: bad input', () => {
   const coordinator = fx.coordinator({ maxPayloadBytes: 100, maxPayloadDepth: 3 });
 
-  it.each(badInputs)('$name: typed error naming $field ($rule)', async ({ call, field, rule, code }) => {
-    const error = (await Promise.resolve()
-      .then(() => call(coordinator))
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      )) as ValidationError;
-    expect(error).toBeInstanceOf(ValidationError);
-    expect(isValidationError(error)).toBe(true);
-    expect(isAgentCoordinationError(error)).toBe(true);
-    expect({ field: error.field, rule: error.rule }).toEqual({ field, rule });
-    expect(error.code).toBe(code ?? ErrorCode.VALIDATION_FAILED);
-    expect(error.retryable).toBe(false);
-    expect(error.message).toContain(field);
-  });
+  it.each(badInputs)(
+    '$name: typed error naming $field ($rule)',
+    async ({ call, field, rule, code }) => {
+      const error = (await Promise.resolve()
+        .then(() => call(coordinator))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as ValidationError;
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(isValidationError(error)).toBe(true);
+      expect(isAgentCoordinationError(error)).toBe(true);
+      expect({ field: error.field, rule: error.rule }).toEqual({ field, rule });
+      expect(error.code).toBe(code ?? ErrorCode.VALIDATION_FAILED);
+      expect(error.retryable).toBe(false);
+      expect(error.message).toContain(field);
+    },
+  );
 
   it('wrote nothing to Redis for any of them', async () => {
     expect(await keysUnder(fx.client, fx.prefix)).toEqual([]);

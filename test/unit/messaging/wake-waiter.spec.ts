@@ -1,0 +1,88 @@
+import Redis from 'ioredis';
+import { WakeWaiter, abortableSleep } from '../../../lib/messaging/wake-waiter';
+import { REDIS_URL, sleep, uniquePrefix } from '../../support/redis';
+
+describe('abortableSleep', () => {
+  it('resolves after the time, or at once when aborted', async () => {
+    let started = Date.now();
+    await abortableSleep(40);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+
+    const controller = new AbortController();
+    started = Date.now();
+    const pending = abortableSleep(5_000, controller.signal);
+    controller.abort();
+    await pending;
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    started = Date.now();
+    await abortableSleep(5_000, AbortSignal.abort());
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+});
+
+describe('WakeWaiter', () => {
+  const key = `${uniquePrefix('wake')}:wake`;
+  const client = new Redis(REDIS_URL);
+
+  afterAll(async () => {
+    await client.del(key);
+    await client.quit();
+  });
+
+  it('polls in short steps when it cannot block', async () => {
+    const waiter = new WakeWaiter(client, false, 20);
+    const started = Date.now();
+    await waiter.wait(key, 1_000);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(15);
+    expect(waited).toBeLessThan(500);
+    // Nothing to wait for: 0 ms, an aborted signal, or a closed waiter.
+    const t = Date.now();
+    await waiter.wait(key, 0);
+    await waiter.wait(key, 1_000, AbortSignal.abort());
+    waiter.close();
+    await waiter.wait(key, 1_000);
+    expect(Date.now() - t).toBeLessThan(100);
+  });
+
+  it('blocks on the marker, wakes when it is pushed, and reuses its connection', async () => {
+    const waiter = new WakeWaiter(client, true, 20);
+    const duplicate = jest.spyOn(client, 'duplicate');
+    try {
+      let started = Date.now();
+      const pending = waiter.wait(key, 5_000);
+      await sleep(50);
+      await client.rpush(key, '1');
+      await pending;
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await client.llen(key)).toBe(0);
+
+      started = Date.now();
+      await waiter.wait(key, 60);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+      expect(duplicate).toHaveBeenCalledTimes(1);
+    } finally {
+      duplicate.mockRestore();
+      waiter.close();
+    }
+  });
+
+  it('an abort or close ends a blocked wait at once', async () => {
+    const waiter = new WakeWaiter(client, true, 20);
+    const controller = new AbortController();
+    let started = Date.now();
+    const aborted = waiter.wait(key, 5_000, controller.signal);
+    await sleep(30);
+    controller.abort();
+    await aborted;
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    started = Date.now();
+    const closed = waiter.wait(key, 5_000);
+    await sleep(30);
+    waiter.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
