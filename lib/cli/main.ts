@@ -7,6 +7,7 @@ import {
   type GlobalOptions,
   type Output,
 } from './cli-context';
+import { registerAgentsCommand } from './commands/agents.command';
 import { registerDlqCommand } from './commands/dlq.command';
 import { registerQueuesCommand } from './commands/queues.command';
 
@@ -23,6 +24,7 @@ export async function runCli(
     isTTY: process.stdout.isTTY === true,
   },
   errors: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+  stop: AbortSignal = interruptSignal(),
 ): Promise<number> {
   let exitCode = 0;
   const program = new Command('tta-agent-coordination')
@@ -65,6 +67,7 @@ export async function runCli(
 
   registerQueuesCommand(program, run);
   registerDlqCommand(program, run);
+  registerAgentsCommand(program, run, stop);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -75,6 +78,15 @@ export async function runCli(
     throw error;
   }
   return exitCode;
+}
+
+/** Fires on SIGINT/SIGTERM, so `--watch` ends cleanly. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  return controller.signal;
 }
 
 /* istanbul ignore next -- process entry point, exercised by the CLI tests as a child process */

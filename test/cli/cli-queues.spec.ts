@@ -75,14 +75,7 @@ describe('CLI: queues and dead letters', () => {
   });
 
   it('dlq show prints one dead letter in full, and fails for an unknown id', async () => {
-    const shown = await runCliProcess([
-      '--prefix',
-      prefix,
-      'dlq',
-      'show',
-      'worker/w1',
-      deadIds[1],
-    ]);
+    const shown = await runCliProcess(['--prefix', prefix, 'dlq', 'show', 'worker/w1', deadIds[1]]);
     expect(shown.code).toBe(0);
     const letter = JSON.parse(shown.stdout) as {
       message: { messageId: string; payload: unknown };
@@ -103,14 +96,7 @@ describe('CLI: queues and dead letters', () => {
   });
 
   it('dlq replay puts the named dead letter back in the queue', async () => {
-    const run = await runCliProcess([
-      '--prefix',
-      prefix,
-      'dlq',
-      'replay',
-      'worker/w1',
-      deadIds[0],
-    ]);
+    const run = await runCliProcess(['--prefix', prefix, 'dlq', 'replay', 'worker/w1', deadIds[0]]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('replayed 1 dead letter(s) of worker/w1');
     expect(await coordinator.stats(worker)).toEqual({
