@@ -152,7 +152,7 @@ describe('shared state across connections', () => {
     gate.release();
     const results = await Promise.all(attempts);
     expect(results.filter((r) => 'value' in r)).toHaveLength(3);
-    const refused = results.filter((r) => 'error' in r).map((r) => (r as { error: unknown }).error);
+    const refused = results.flatMap((r) => ('error' in r ? [r.error] : []));
     expect(refused).toHaveLength(21);
     refused.forEach((e) => expect(e).toMatchObject({ code: 'CIRCUIT_OPEN', state: 'half_open' }));
     expect(await a.getState()).toBe('closed');
