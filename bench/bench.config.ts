@@ -10,8 +10,6 @@ export interface BenchConfig {
   batchSize: number;
   /** Messages per end-to-end run, by consumer concurrency. */
   endToEndCount: Record<number, number>;
-  /** Messages per end-to-end run of the extra rows (two-step loop, Nest loop). */
-  extraEndToEndCount: number;
   /** Consumer concurrencies measured end to end. */
   concurrencies: number[];
   /** Sends the producer keeps in flight during end-to-end runs. */
@@ -37,10 +35,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     runs: Number(env.BENCH_RUNS ?? 3),
     enqueueCount: quick ? 2_000 : 10_000,
     batchSize: 100,
-    endToEndCount: quick
-      ? { 1: 1_000, 10: 3_000, 50: 3_000 }
-      : { 1: 5_000, 10: 15_000, 50: 15_000 },
-    extraEndToEndCount: quick ? 1_000 : 4_000,
+    endToEndCount: quick ? { 1: 1_000, 10: 3_000, 50: 3_000 } : { 1: 4_000, 10: 8_000, 50: 8_000 },
     concurrencies: [1, 10, 50],
     producerWindow: 100,
     latencyRate: 500,

@@ -27,24 +27,22 @@ import { SYSTEMS } from './systems';
 const COMMANDS: CommandCount = { send: 1, consume: 1 };
 const TWO_STEP_COMMANDS: CommandCount = { send: 1, consume: 2 };
 
-type Measure<T> = Partial<Record<Series, () => Promise<T>>>;
-
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** Runs every measure `runs` times, the series in turn within each run. */
-async function measure<T>(
+/** Runs every measure `runs` times, the measures in turn within each run. */
+async function measure<K extends string, T>(
   context: RunContext,
   name: string,
-  measures: Measure<T>,
-): Promise<Partial<Record<Series, T[]>>> {
-  const results: Partial<Record<Series, T[]>> = {};
+  measures: Record<K, () => Promise<T>>,
+): Promise<Record<K, T[]>> {
+  const results = {} as Record<K, T[]>;
   for (let run = 0; run < context.config.runs; run++) {
-    for (const [series, action] of Object.entries(measures) as [Series, () => Promise<T>][]) {
+    for (const [key, action] of Object.entries(measures) as [K, () => Promise<T>][]) {
       const value = await action();
-      (results[series] ??= []).push(value);
-      log(`${name} · ${series} · run ${run + 1}: ${JSON.stringify(value)}`);
+      (results[key] ??= []).push(value);
+      log(`${name} · ${key} · run ${run + 1}: ${JSON.stringify(value)}`);
     }
   }
   return results;
@@ -102,63 +100,58 @@ async function main(): Promise<void> {
     });
 
     const e2eGroup = 'End-to-end throughput (send → no-op handler → ack)';
-    const bullByConcurrency = new Map<number, Row['figures']['bullmq']>();
     for (const concurrency of config.concurrencies) {
-      const results = await measure(context, `end to end c=${concurrency}`, {
+      // Every variant is measured in the same rounds, so a change in background load hits all.
+      const r = await measure(context, `end to end c=${concurrency}`, {
         coordinator: () => endToEndThroughput(context, coordinator, concurrency),
+        twoStep: () => endToEndThroughput(context, SYSTEMS['coordinator-ack-receive'], concurrency),
+        nest: () => endToEndThroughput(context, SYSTEMS.nest, concurrency),
         bullmq: () => endToEndThroughput(context, bullmq, concurrency),
         ceiling: () => ceilingEndToEnd(context, COMMANDS, concurrency),
+        twoStepCeiling: () => ceilingEndToEnd(context, TWO_STEP_COMMANDS, concurrency),
       });
-      const row: Row = {
-        group: e2eGroup,
-        label: `concurrency ${concurrency}`,
-        unit: 'msg/s',
-        higherIsBetter: true,
-        figures: figures(results, (v) => v),
-        targetVsBullmq: concurrency === 1 ? 1.5 : 1,
-        targetVsCeiling: 0.5,
-      };
-      bullByConcurrency.set(concurrency, row.figures.bullmq);
-      rows.push(row);
-    }
-    const extraCount = config.extraEndToEndCount;
-    for (const concurrency of config.concurrencies) {
-      const results = await measure(context, `end to end c=${concurrency}, ack then receive`, {
-        coordinator: () =>
-          endToEndThroughput(context, SYSTEMS['coordinator-ack-receive'], concurrency, extraCount),
-        ceiling: () => ceilingEndToEnd(context, TWO_STEP_COMMANDS, concurrency, extraCount),
-      });
-      rows.push({
-        group: e2eGroup,
-        label: `c=${concurrency}, ack then receive`,
-        unit: 'msg/s',
-        higherIsBetter: true,
-        figures: { ...figures(results, (v) => v), bullmq: bullByConcurrency.get(concurrency) },
-        note: '(extra: 2 round trips per message; BullMQ figure from the row above)',
-      });
-    }
-    for (const concurrency of config.concurrencies) {
-      const results = await measure(context, `end to end c=${concurrency}, Nest loop`, {
-        coordinator: () => endToEndThroughput(context, SYSTEMS.nest, concurrency, extraCount),
-      });
-      rows.push({
-        group: e2eGroup,
-        label: `c=${concurrency}, Nest module loop`,
-        unit: 'msg/s',
-        higherIsBetter: true,
-        figures: { ...figures(results, (v) => v), bullmq: bullByConcurrency.get(concurrency) },
-        note: '(extra: lib/nest consumer; BullMQ figure from the row above)',
-      });
+      const base = { group: e2eGroup, unit: 'msg/s', higherIsBetter: true };
+      rows.push(
+        {
+          ...base,
+          label: `concurrency ${concurrency}`,
+          figures: figures(
+            { coordinator: r.coordinator, bullmq: r.bullmq, ceiling: r.ceiling },
+            (v) => v,
+          ),
+          targetVsBullmq: concurrency === 1 ? 1.5 : 1,
+          targetVsCeiling: 0.5,
+        },
+        {
+          ...base,
+          label: `c=${concurrency}, ack then receive`,
+          figures: figures(
+            { coordinator: r.twoStep, bullmq: r.bullmq, ceiling: r.twoStepCeiling },
+            (v) => v,
+          ),
+          note: '(extra: `ack` then `receive`, 2 round trips per message)',
+        },
+        {
+          ...base,
+          label: `c=${concurrency}, Nest module loop`,
+          figures: figures({ coordinator: r.nest, bullmq: r.bullmq }, (v) => v),
+          note: '(extra: the lib/nest consumer loop)',
+        },
+      );
     }
 
     for (const [where, run] of [
       ['same process', latencyInProcess],
       ['other process', latencyCrossProcess],
     ] as const) {
-      const results = await measure<Percentiles>(context, `latency ${where}`, {
-        coordinator: () => run(context, coordinator),
-        bullmq: () => run(context, bullmq),
-      });
+      const results = await measure<'coordinator' | 'bullmq', Percentiles>(
+        context,
+        `latency ${where}`,
+        {
+          coordinator: () => run(context, coordinator),
+          bullmq: () => run(context, bullmq),
+        },
+      );
       for (const p of ['p50', 'p95', 'p99'] as const) {
         rows.push({
           group: `Latency send → handler at ${config.latencyRate} msg/s, ${config.latencyConcurrency} consumers`,
@@ -203,7 +196,7 @@ async function main(): Promise<void> {
       'End-to-end: one producer keeps ' +
         `${config.producerWindow} sends in flight while the consumers run; the clock stops at the last handler call. ` +
         'Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ackAndReceive; BullMQ: one Worker with concurrency N, removeOnComplete; ' +
-        `Nest: AgentCoordinationModule with one @Agent (consumer concurrency N) and a no-op @OnAgentMessage handler. Extra rows use ${config.extraEndToEndCount} messages per run.`,
+        `Nest: AgentCoordinationModule with one @Agent (consumer concurrency N) and a no-op @OnAgentMessage handler.`,
       'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
         `The first ${config.latencyWarmup} messages of each run are dropped.`,
       "Memory: INFO used_memory before/after queuing, with no consumer; other clients of the same Redis add noise to it, the MEMORY USAGE sum over the run's keys does not.",
