@@ -15,13 +15,19 @@ async function main(): Promise<void> {
   const backend = await chooseBackend();
   console.log(backend.description);
   const keyPrefix = `sample.${randomBytes(3).toString('hex')}`;
-  const app = await NestFactory.createApplicationContext(SampleModule.on(backend.redis, keyPrefix), {
-    logger: ['error'],
-  });
+  const app = await NestFactory.createApplicationContext(
+    SampleModule.on(backend.redis, keyPrefix),
+    {
+      logger: ['error'],
+    },
+  );
   app.enableShutdownHooks();
   try {
     const agents = await app.get(AgentRegistry).listRegistered();
-    say('app', `registered agents: ${agents.map((a) => `${a.name} (${a.agentId.type})`).join(', ')}`);
+    say(
+      'app',
+      `registered agents: ${agents.map((a) => `${a.name} (${a.agentId.type})`).join(', ')}`,
+    );
     const goal = 'the history of message queues';
     say('app', `sending goal to the planner`);
     await app.get(MessageCoordinator).sendMessage({ type: 'app' }, PLANNER, {

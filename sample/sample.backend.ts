@@ -43,10 +43,21 @@ export async function chooseBackend(): Promise<SampleBackend> {
 
 /** Deletes the sample's keys so repeated runs leave nothing behind. */
 export async function deleteSampleKeys(redis: RedisClient, keyPrefix: string): Promise<void> {
-  if (!('scan' in redis) || typeof (redis as Redis).scan !== 'function' || redis.constructor.name === 'Cluster') return;
+  if (
+    !('scan' in redis) ||
+    typeof (redis as Redis).scan !== 'function' ||
+    redis.constructor.name === 'Cluster'
+  )
+    return;
   let cursor = '0';
   do {
-    const [next, keys] = await (redis as Redis).scan(cursor, 'MATCH', `${keyPrefix}:*`, 'COUNT', 500);
+    const [next, keys] = await (redis as Redis).scan(
+      cursor,
+      'MATCH',
+      `${keyPrefix}:*`,
+      'COUNT',
+      500,
+    );
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');

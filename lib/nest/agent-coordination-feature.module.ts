@@ -27,7 +27,8 @@ export class AgentCoordinationFeatureModule {
   /** The dynamic module declaring the named breakers. */
   static register(options: AgentCoordinationFeatureOptions): DynamicModule {
     const providers: Provider[] = (options.breakers ?? []).map((entry) => {
-      const { name, config } = typeof entry === 'string' ? { name: entry, config: undefined } : entry;
+      const { name, config } =
+        typeof entry === 'string' ? { name: entry, config: undefined } : entry;
       return {
         provide: getCircuitBreakerToken(name),
         useFactory: (registry: CircuitBreakerRegistry) => registry.get(name, config),

@@ -57,9 +57,7 @@ export class AgentCoordinationHealthIndicator {
     const { status, details } = await this.probe(options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS);
     if (terminus.HealthIndicatorService) {
       const session = new terminus.HealthIndicatorService().check(key);
-      return (
-        status === 'up' ? session.up(details) : session.down(details)
-      ) as AgentCoordinationHealthResult<Key>;
+      return status === 'up' ? session.up(details) : session.down(details);
     }
     const result = { [key]: { status, ...details } } as AgentCoordinationHealthResult<Key>;
     if (status === 'down')

@@ -64,7 +64,10 @@ export const agentCoordinationCoreProviders: Provider[] = [
   {
     provide: CircuitBreakerRegistry,
     useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
-      new CircuitBreakerRegistry(redis.client, { ...options.breakers, keyPrefix: options.keyPrefix }),
+      new CircuitBreakerRegistry(redis.client, {
+        ...options.breakers,
+        keyPrefix: options.keyPrefix,
+      }),
     inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
   },
 ];

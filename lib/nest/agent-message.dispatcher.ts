@@ -16,7 +16,7 @@ import {
 import { FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';
 import type { AgentTracing } from './agent-coordination.tracing';
-import { ReservationLostError } from './agent-coordination.errors';
+import { HandlerTimeoutError, ReservationLostError } from './agent-coordination.errors';
 import type { AgentDefinition, AgentHandlerDefinition } from './agent.definition';
 import { AgentMessageContext } from './agent-message.context';
 import type { AgentMessageEvents, MessageOutcome } from './agent-message.events';
@@ -155,7 +155,7 @@ export class AgentMessageDispatcher {
       if (limit === undefined) return await work;
       const timeout = new Promise<HandlerResult>((resolve) => {
         timer = setTimeout(() => {
-          const error = new OperationAbortedError('message handler', `timed out after ${limit} ms`);
+          const error = new HandlerTimeoutError(message.messageId, limit);
           controller.abort(error);
           resolve({ ok: false, error, failure: FailureType.TIMEOUT });
         }, limit);
@@ -290,11 +290,16 @@ export function failureOf(error: unknown): FailureType {
 function describe(error: unknown): string {
   if (error instanceof HttpException) {
     const response = error.getResponse();
-    const detail =
+    const detail: unknown =
       typeof response === 'object' && response !== null
         ? (response as { message?: unknown }).message
         : undefined;
-    return `${error.name}: ${Array.isArray(detail) ? detail.join('; ') : String(detail ?? error.message)}`;
+    const text = Array.isArray(detail)
+      ? detail.map(String).join('; ')
+      : typeof detail === 'string'
+        ? detail
+        : error.message;
+    return `${error.name}: ${text}`;
   }
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

@@ -16,7 +16,11 @@ import {
 } from './agent-coordination-options.resolver';
 import { AgentBootstrapError } from './agent-coordination.errors';
 import type { AgentDefinition, AgentHandlerDefinition } from './agent.definition';
-import { AgentMetadataAccessor } from './agent-metadata.accessor';
+import {
+  AgentMetadataAccessor,
+  type AgentClass,
+  type AgentMethod,
+} from './agent-metadata.accessor';
 import type { AgentMessageContext } from './agent-message.context';
 import { AgentParamsFactory } from './agent-params.factory';
 import type { AgentOptions } from './decorators/agent.decorator';
@@ -82,20 +86,20 @@ export class AgentExplorer {
     return agents;
   }
 
-  private classOf(wrapper: InstanceWrapper): Function | undefined {
+  private classOf(wrapper: InstanceWrapper): AgentClass | undefined {
     if (wrapper.isAlias) return undefined;
     const instance = wrapper.instance as object | undefined | null;
     if (instance && typeof instance === 'object' && typeof instance.constructor === 'function') {
-      return instance.constructor;
+      return instance.constructor as AgentClass;
     }
     // Scoped providers have no instance yet; their class is the metatype.
-    const metatype = wrapper.metatype as Function | null;
+    const metatype = wrapper.metatype as AgentClass | null;
     return !wrapper.inject && typeof metatype === 'function' && metatype.prototype
       ? metatype
       : undefined;
   }
 
-  private define(target: Function, instance: object, options: AgentOptions): AgentDefinition {
+  private define(target: AgentClass, instance: object, options: AgentOptions): AgentDefinition {
     const label = `@Agent() on ${target.name}`;
     const agentId = this.checked(label, () =>
       resolveAgentId(
@@ -108,7 +112,7 @@ export class AgentExplorer {
     const handlers = new Map<MessageType, AgentHandlerDefinition>();
     const prototype = Object.getPrototypeOf(instance) as object;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
-      const method = (prototype as Record<string, unknown>)[methodName] as Function;
+      const method = (prototype as Record<string, unknown>)[methodName] as AgentMethod;
       for (const binding of this.accessor.getMessageHandlers(method)) {
         for (const type of this.checkBinding(target, methodName, binding)) {
           const existing = handlers.get(type);
@@ -132,7 +136,7 @@ export class AgentExplorer {
   }
 
   private checkBinding(
-    target: Function,
+    target: AgentClass,
     methodName: string,
     binding: OnAgentMessageMetadata,
   ): MessageType[] {
@@ -174,11 +178,14 @@ export class AgentExplorer {
     return { methodName, options: binding.options, invoke };
   }
 
-  private rejectStrayHandlers(target: Function): void {
+  private rejectStrayHandlers(target: AgentClass): void {
     if (!target.prototype) return;
     for (const methodName of this.scanner.getAllMethodNames(target.prototype as object)) {
       const method = (target.prototype as Record<string, unknown>)[methodName];
-      if (typeof method === 'function' && this.accessor.getMessageHandlers(method).length > 0) {
+      if (
+        typeof method === 'function' &&
+        this.accessor.getMessageHandlers(method as AgentMethod).length > 0
+      ) {
         throw new AgentBootstrapError(
           `@OnAgentMessage() on ${target.name}.${methodName}() is outside an @Agent(): mark ${target.name} with @Agent({ type }) or remove the handler`,
         );

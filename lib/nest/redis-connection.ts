@@ -1,4 +1,4 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis from 'ioredis';
 import type { RedisClient } from '../common/redis-client';
 import type { AgentCoordinationConnection } from './agent-coordination.options';
 
@@ -24,9 +24,7 @@ export function isRedisClient(value: unknown): value is RedisClient {
 export function openConnection(connection: AgentCoordinationConnection): AgentCoordinationRedis {
   if (isRedisClient(connection)) return { client: connection, owned: false };
   const client =
-    typeof connection === 'string'
-      ? new Redis(connection)
-      : new Redis({ ...(connection as RedisOptions) });
+    typeof connection === 'string' ? new Redis(connection) : new Redis({ ...connection });
   return { client, owned: true };
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../messaging/message-coordinator';
 import type { AgentId } from '../messaging/models/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
-import { FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
+import { type FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
 import type {
   MessageResult,
   MessageSubscription,

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AgentCoordinationModule } from '../nest/agent-coordination.module';
 import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
@@ -10,7 +16,9 @@ import { AgentTestingClient } from './agent-testing.client';
 export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
 
 /** Options of {@link AgentCoordinationTestingModule.forRoot}: module options without a connection. */
-export type AgentCoordinationTestingOptions = Partial<Omit<AgentCoordinationModuleOptions, 'connection'>>;
+export type AgentCoordinationTestingOptions = Partial<
+  Omit<AgentCoordinationModuleOptions, 'connection'>
+>;
 
 /** Defaults that keep unit tests fast: short waits, quick retries, no tracing. */
 export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'> = {
@@ -77,7 +85,11 @@ export class AgentCoordinationTestingModule {
       module: AgentCoordinationTestingModule,
       global: true,
       imports: [AgentCoordinationModule.forRoot(merged)],
-      providers: [{ provide: AGENT_TESTING_REDIS, useValue: redis }, MockRedisCleaner, AgentTestingClient],
+      providers: [
+        { provide: AGENT_TESTING_REDIS, useValue: redis },
+        MockRedisCleaner,
+        AgentTestingClient,
+      ],
       exports: [AgentCoordinationModule, AgentTestingClient, AGENT_TESTING_REDIS],
     };
   }

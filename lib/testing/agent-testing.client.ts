@@ -43,7 +43,11 @@ export class AgentTestingClient {
    *
    * @throws Error when the message is not accepted or not handled in time
    */
-  async deliver(agent: AgentId, message: TestMessage, options: DeliverOptions = {}): Promise<MessageHandledEvent> {
+  async deliver(
+    agent: AgentId,
+    message: TestMessage,
+    options: DeliverOptions = {},
+  ): Promise<MessageHandledEvent> {
     const messageId = message.messageId ?? `test-${randomUUID()}`;
     const settled = this.waitFor(messageId, options.until, options.timeoutMs);
     const result = await this.coordinator.sendMessage(options.sender ?? TEST_SENDER, agent, {
@@ -51,7 +55,8 @@ export class AgentTestingClient {
       ...message,
       messageId,
     });
-    if (!result.delivered) throw new Error(`message ${messageId} was not accepted: ${result.error}`);
+    if (!result.delivered)
+      throw new Error(`message ${messageId} was not accepted: ${result.error}`);
     return settled;
   }
 
@@ -71,15 +76,24 @@ export class AgentTestingClient {
   }
 
   /** Resolves with the next settlement of `messageId` (matching `outcome` when given). */
-  waitFor(messageId: string, outcome?: MessageHandledEvent['outcome'], timeoutMs = DEFAULT_TIMEOUT_MS): Promise<MessageHandledEvent> {
+  waitFor(
+    messageId: string,
+    outcome?: MessageHandledEvent['outcome'],
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<MessageHandledEvent> {
     return firstValueFrom(
       this.events.handled$.pipe(
-        filter((event) => event.messageId === messageId && (outcome === undefined || event.outcome === outcome)),
+        filter(
+          (event) =>
+            event.messageId === messageId && (outcome === undefined || event.outcome === outcome),
+        ),
         take(1),
         timeout({
           first: timeoutMs,
           with: () => {
-            throw new Error(`message ${messageId} was not ${outcome ?? 'settled'} within ${timeoutMs} ms`);
+            throw new Error(
+              `message ${messageId} was not ${outcome ?? 'settled'} within ${timeoutMs} ms`,
+            );
           },
         }),
       ),

@@ -32,14 +32,19 @@ export interface TestingCoordination {
  * Starts `providers` (your agents) and `imports` with the module on an in-memory Redis and
  * returns helpers to drive them. No Redis server and no `@nestjs/testing` needed.
  */
-export async function createTestingCoordination(options: TestingCoordinationOptions = {}): Promise<TestingCoordination> {
+export async function createTestingCoordination(
+  options: TestingCoordinationOptions = {},
+): Promise<TestingCoordination> {
   @Module({
     imports: [AgentCoordinationTestingModule.forRoot(options.options), ...(options.imports ?? [])],
     providers: options.providers ?? [],
   })
   class TestingRootModule {}
 
-  const app = await NestFactory.createApplicationContext(TestingRootModule, { logger: ['error'], abortOnError: false });
+  const app = await NestFactory.createApplicationContext(TestingRootModule, {
+    logger: ['error'],
+    abortOnError: false,
+  });
   return {
     app,
     client: app.get(AgentTestingClient),

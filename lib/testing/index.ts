@@ -5,7 +5,12 @@ export {
   createMockRedis,
   type AgentCoordinationTestingOptions,
 } from './agent-coordination-testing.module';
-export { AgentTestingClient, TEST_SENDER, type DeliverOptions, type TestMessage } from './agent-testing.client';
+export {
+  AgentTestingClient,
+  TEST_SENDER,
+  type DeliverOptions,
+  type TestMessage,
+} from './agent-testing.client';
 export {
   createTestingCoordination,
   type TestingCoordination,

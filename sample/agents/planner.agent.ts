@@ -35,8 +35,16 @@ export class PlannerAgent {
     say('planner', `goal received: "${goal}"`);
     say('planner', 'asking researcher and writer in parallel');
     const ask = (type: string, step: string) =>
-      this.coordinator.request(PLANNER, { type }, { messageType: MessageType.REQUEST, payload: { step } }, { timeoutMs: 10_000 });
-    const [research, writing] = await Promise.all([ask('researcher', `Research ${goal}`), ask('writer', `Outline ${goal}`)]);
+      this.coordinator.request(
+        PLANNER,
+        { type },
+        { messageType: MessageType.REQUEST, payload: { step } },
+        { timeoutMs: 10_000 },
+      );
+    const [research, writing] = await Promise.all([
+      ask('researcher', `Research ${goal}`),
+      ask('writer', `Outline ${goal}`),
+    ]);
     const findings = research.payload.findings as string[];
     const draft = writing.payload.draft as string;
     say('planner', `gathered ${findings.length} findings and a draft`);

@@ -1,6 +1,12 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Agent, AgentBootstrapError, AgentCoordinationModule, ErrorCode, OnAgentMessage } from '../../lib';
+import {
+  Agent,
+  AgentBootstrapError,
+  AgentCoordinationModule,
+  ErrorCode,
+  OnAgentMessage,
+} from '../../lib';
 import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib/nest';
 import { fastOptions, quietLogger } from '../support/nest';
 import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
@@ -69,11 +75,27 @@ describe('bootstrap errors (e2e)', () => {
   });
 
   it.each([
-    ['a handler outside an @Agent()', [NotAnAgent], /NotAnAgent\.handle\(\) is outside an @Agent\(\)/],
-    ['two handlers for one agent and type', [TwoHandlersForOneType], /twice\/default .* two handlers for "event" messages: first\(\) and second\(\)/],
-    ['a request-scoped agent', [RequestScopedAgent], /RequestScopedAgent must be a singleton provider/],
+    [
+      'a handler outside an @Agent()',
+      [NotAnAgent],
+      /NotAnAgent\.handle\(\) is outside an @Agent\(\)/,
+    ],
+    [
+      'two handlers for one agent and type',
+      [TwoHandlersForOneType],
+      /twice\/default .* two handlers for "event" messages: first\(\) and second\(\)/,
+    ],
+    [
+      'a request-scoped agent',
+      [RequestScopedAgent],
+      /RequestScopedAgent must be a singleton provider/,
+    ],
     ['an invalid agent id', [BadIdAgent], /@Agent\(\) on BadIdAgent: Invalid agent\.type/],
-    ['two agents with one id', [SameA, SameB], /SameB and SameA both claim the agent id same\/default|SameA and SameB both claim/],
+    [
+      'two agents with one id',
+      [SameA, SameB],
+      /SameB and SameA both claim the agent id same\/default|SameA and SameB both claim/,
+    ],
   ])('fails with BOOTSTRAP_FAILED for %s', async (_name, providers, message) => {
     const error = await boot(providers);
     expect(error).toBeInstanceOf(AgentBootstrapError);
@@ -82,9 +104,14 @@ describe('bootstrap errors (e2e)', () => {
   });
 
   it('finds agents on factory providers through instance.constructor', async () => {
-    const error = await boot([{ provide: 'AGENT', useFactory: () => new FactoryAgent() }, TwoHandlersForOneType]);
+    const error = await boot([
+      { provide: 'AGENT', useFactory: () => new FactoryAgent() },
+      TwoHandlersForOneType,
+    ]);
     // The factory-made agent was found, so the failure is about the other one only.
     expect((error as Error).message).toMatch(/twice/);
-    expect(await boot([{ provide: 'AGENT', useFactory: () => new FactoryAgent() }])).toBeUndefined();
+    expect(
+      await boot([{ provide: 'AGENT', useFactory: () => new FactoryAgent() }]),
+    ).toBeUndefined();
   });
 });

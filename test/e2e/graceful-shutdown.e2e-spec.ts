@@ -1,7 +1,21 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Agent, AgentMessageContext, MessageCoordinator, MessageType, OnAgentMessage, RedisMessageCoordinator } from '../../lib';
+import {
+  Agent,
+  AgentMessageContext,
+  MessageCoordinator,
+  MessageType,
+  OnAgentMessage,
+  RedisMessageCoordinator,
+} from '../../lib';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';
-import { closeClients, createClient, deleteKeys, eventually, sleep, uniquePrefix } from '../support/redis';
+import {
+  closeClients,
+  createClient,
+  deleteKeys,
+  eventually,
+  sleep,
+  uniquePrefix,
+} from '../support/redis';
 
 const prefix = uniquePrefix('e2e-shutdown');
 const SLOW = { type: 'slow' };
@@ -33,7 +47,12 @@ async function start(options: { shutdownTimeoutMs: number; visibilityTimeoutMs?:
     keyPrefix: prefix,
     providers: [SlowAgent],
     options: {
-      consumer: { receiveWaitMs: 100, visibilityTimeoutMs: options.visibilityTimeoutMs ?? 600, shutdownTimeoutMs: options.shutdownTimeoutMs, recoverIntervalMs: 100 },
+      consumer: {
+        receiveWaitMs: 100,
+        visibilityTimeoutMs: options.visibilityTimeoutMs ?? 600,
+        shutdownTimeoutMs: options.shutdownTimeoutMs,
+        recoverIntervalMs: 100,
+      },
     },
   });
 }
@@ -55,17 +74,28 @@ describe('graceful shutdown (e2e)', () => {
     app = await start({ shutdownTimeoutMs: 5_000 });
     const coordinator = app.get(MessageCoordinator);
     const outcomes = new OutcomeRecorder(app);
-    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'drain-1', messageType: MessageType.EVENT, payload: { ms: 400 } });
+    await coordinator.sendMessage({ type: 'tester' }, SLOW, {
+      messageId: 'drain-1',
+      messageType: MessageType.EVENT,
+      payload: { ms: 400 },
+    });
     expect(await eventually(() => log.some((l) => l.messageId === 'drain-1'), 3_000)).toBe(true);
     const closing = app.close();
     app = undefined;
     // Sending works during the drain.
     await sleep(50);
-    const sent = await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'during-drain-1', messageType: MessageType.EVENT, payload: { ms: 1 } });
+    const sent = await coordinator.sendMessage({ type: 'tester' }, SLOW, {
+      messageId: 'during-drain-1',
+      messageType: MessageType.EVENT,
+      payload: { ms: 1 },
+    });
     expect(sent.delivered).toBe(true);
     await closing;
     expect(outcomes.of('drain-1').map((e) => e.outcome)).toEqual(['acked']);
-    expect(log.filter((l) => l.messageId === 'drain-1').map((l) => l.event)).toEqual(['start', 'done']);
+    expect(log.filter((l) => l.messageId === 'drain-1').map((l) => l.event)).toEqual([
+      'start',
+      'done',
+    ]);
     // The message sent during the drain was not taken by the stopping consumer: it waits for the next one.
     expect(log.some((l) => l.messageId === 'during-drain-1')).toBe(false);
     const probe = new RedisMessageCoordinator(createClient(), { keyPrefix: prefix });
@@ -76,12 +106,24 @@ describe('graceful shutdown (e2e)', () => {
     app = await start({ shutdownTimeoutMs: 100 });
     const coordinator = app.get(MessageCoordinator);
     const first = new OutcomeRecorder(app);
-    await coordinator.sendMessage({ type: 'tester' }, SLOW, { messageId: 'stuck-1', messageType: MessageType.EVENT, payload: { ms: 60_000 } });
-    expect(await eventually(() => log.some((l) => l.messageId === 'stuck-1' && l.event === 'start'), 3_000)).toBe(true);
+    await coordinator.sendMessage({ type: 'tester' }, SLOW, {
+      messageId: 'stuck-1',
+      messageType: MessageType.EVENT,
+      payload: { ms: 60_000 },
+    });
+    expect(
+      await eventually(
+        () => log.some((l) => l.messageId === 'stuck-1' && l.event === 'start'),
+        3_000,
+      ),
+    ).toBe(true);
     await app.close();
     app = undefined;
     // Told to stop through its signal, and left reserved rather than acked or nacked.
-    expect(log.filter((l) => l.messageId === 'stuck-1').map((l) => l.event)).toEqual(['start', 'aborted']);
+    expect(log.filter((l) => l.messageId === 'stuck-1').map((l) => l.event)).toEqual([
+      'start',
+      'aborted',
+    ]);
     expect(first.of('stuck-1').map((e) => e.outcome)).toEqual(['unsettled']);
 
     app = await start({ shutdownTimeoutMs: 5_000 });

@@ -51,7 +51,9 @@ class TrustedSendersGuard implements CanActivate {
 @Injectable()
 class StampInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(map((value: Record<string, unknown>) => ({ ...value, stamped: true })));
+    return next
+      .handle()
+      .pipe(map((value: Record<string, unknown>) => ({ ...value, stamped: true })));
   }
 }
 
@@ -83,7 +85,10 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   let outcomes: OutcomeRecorder;
 
   beforeAll(async () => {
-    app = await startAgentApp({ keyPrefix: prefix, providers: [GuardedAgent, TrustedSendersGuard, StampInterceptor] });
+    app = await startAgentApp({
+      keyPrefix: prefix,
+      providers: [GuardedAgent, TrustedSendersGuard, StampInterceptor],
+    });
     coordinator = app.get(MessageCoordinator);
     outcomes = new OutcomeRecorder(app);
   });
@@ -95,7 +100,12 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   });
 
   it('runs the handler through guard, validation pipe (DTO instance) and interceptor', async () => {
-    const response = await coordinator.request({ type: 'planner' }, AGENT, { messageType: MessageType.REQUEST, payload: { title: 'write', effort: 3 } }, { timeoutMs: 5_000 });
+    const response = await coordinator.request(
+      { type: 'planner' },
+      AGENT,
+      { messageType: MessageType.REQUEST, payload: { title: 'write', effort: 3 } },
+      { timeoutMs: 5_000 },
+    );
     expect(response.payload).toEqual({ accepted: 'write', isDto: true, attempt: 1, stamped: true });
     expect(app.get(TrustedSendersGuard).seenTypes).toContain(AGENT_MESSAGE_CONTEXT_TYPE);
   });
@@ -126,7 +136,11 @@ describe('guards, pipes and interceptors on message handlers (e2e)', () => {
   });
 
   it('@AgentPayload(property) picks one field of the payload', async () => {
-    await coordinator.sendMessage({ type: 'planner' }, AGENT, { messageId: 'title-1', messageType: MessageType.EVENT, payload: { title: 'only this' } });
+    await coordinator.sendMessage({ type: 'planner' }, AGENT, {
+      messageId: 'title-1',
+      messageType: MessageType.EVENT,
+      payload: { title: 'only this' },
+    });
     await outcomes.waitFor('title-1', 'acked');
     expect(app.get(GuardedAgent).titles).toEqual(['only this']);
   });

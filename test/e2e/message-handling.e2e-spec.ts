@@ -23,7 +23,10 @@ class WorkerAgent {
   flaky = new Map<string, number>();
 
   @OnAgentMessage(MessageType.EVENT)
-  onEvent(@AgentPayload() payload: Record<string, unknown>, @AgentContext() ctx: AgentMessageContext) {
+  onEvent(
+    @AgentPayload() payload: Record<string, unknown>,
+    @AgentContext() ctx: AgentMessageContext,
+  ) {
     this.calls.push({ method: 'onEvent', payload, attempt: ctx.attempt });
     if (payload.fail === 'transient') throw new Error('temporary trouble');
     if (payload.fail === 'permanent') throw new PermanentMessageError('cannot ever work');
@@ -59,8 +62,16 @@ describe('message handling (e2e)', () => {
     await closeClients();
   });
 
-  const send = async (messageId: string, messageType: MessageType, payload: Record<string, unknown>) => {
-    const result = await coordinator.sendMessage(SENDER, WORKER, { messageId, messageType, payload });
+  const send = async (
+    messageId: string,
+    messageType: MessageType,
+    payload: Record<string, unknown>,
+  ) => {
+    const result = await coordinator.sendMessage(SENDER, WORKER, {
+      messageId,
+      messageType,
+      payload,
+    });
     expect(result.delivered).toBe(true);
   };
 
@@ -71,28 +82,42 @@ describe('message handling (e2e)', () => {
     expect(worker.calls.filter((c) => c.payload && (c.payload as { n?: number }).n === 1)).toEqual([
       { method: 'onEvent', payload: { n: 1 }, attempt: 1 },
     ]);
-    expect(await coordinator.stats(WORKER)).toMatchObject({ ready: 0, reserved: 0, deadLettered: 0 });
+    expect(await coordinator.stats(WORKER)).toMatchObject({
+      ready: 0,
+      reserved: 0,
+      deadLettered: 0,
+    });
   });
 
   it('routes each type to its own handler only', async () => {
     const before = worker.calls.length;
     await send('req-route-1', MessageType.REQUEST, { n: 4 });
     await outcomes.waitFor('req-route-1', 'acked');
-    expect(worker.calls.slice(before)).toEqual([{ method: 'onRequest', payload: { n: 4 }, attempt: 1 }]);
+    expect(worker.calls.slice(before)).toEqual([
+      { method: 'onRequest', payload: { n: 4 }, attempt: 1 },
+    ]);
   });
 
   it('retries a handler that throws, then succeeds on a later attempt', async () => {
     await send('evt-once-1', MessageType.EVENT, { fail: 'once' });
     await outcomes.waitFor('evt-once-1', 'acked');
     expect(outcomes.of('evt-once-1').map((e) => e.outcome)).toEqual(['retried', 'acked']);
-    expect(worker.calls.filter((c) => (c.payload as { fail?: string }).fail === 'once').map((c) => c.attempt)).toEqual([1, 2]);
+    expect(
+      worker.calls
+        .filter((c) => (c.payload as { fail?: string }).fail === 'once')
+        .map((c) => c.attempt),
+    ).toEqual([1, 2]);
   });
 
   it('retries a handler that keeps throwing, then dead-letters it with the error', async () => {
     await send('evt-transient-1', MessageType.EVENT, { fail: 'transient' });
     await outcomes.waitFor('evt-transient-1', 'dead-lettered');
     // retryAttempts 2: the first delivery and two retries.
-    expect(outcomes.of('evt-transient-1').map((e) => e.outcome)).toEqual(['retried', 'retried', 'dead-lettered']);
+    expect(outcomes.of('evt-transient-1').map((e) => e.outcome)).toEqual([
+      'retried',
+      'retried',
+      'dead-lettered',
+    ]);
     const dead = await coordinator.deadLetters(WORKER);
     const entry = dead.find((d) => d.message.messageId === 'evt-transient-1');
     expect(entry?.lastError).toContain('temporary trouble');
@@ -104,7 +129,9 @@ describe('message handling (e2e)', () => {
     await outcomes.waitFor('evt-permanent-1', 'dead-lettered');
     expect(outcomes.of('evt-permanent-1').map((e) => e.outcome)).toEqual(['dead-lettered']);
     const dead = await coordinator.deadLetters(WORKER);
-    expect(dead.find((d) => d.message.messageId === 'evt-permanent-1')?.lastError).toContain('cannot ever work');
+    expect(dead.find((d) => d.message.messageId === 'evt-permanent-1')?.lastError).toContain(
+      'cannot ever work',
+    );
   });
 
   it('dead-letters a message type without a handler, with a reason naming it', async () => {
@@ -123,7 +150,9 @@ describe('message handling (e2e)', () => {
     expect(metrics.retried).toBeGreaterThanOrEqual(3);
     expect(metrics.deadLettered).toBeGreaterThanOrEqual(3);
     expect(metrics.failed).toBeGreaterThanOrEqual(5);
-    expect(metrics.received).toBe(metrics.acked + metrics.retried + metrics.deadLettered + metrics.unsettled);
+    expect(metrics.received).toBe(
+      metrics.acked + metrics.retried + metrics.deadLettered + metrics.unsettled,
+    );
     expect(metrics.latency.count).toBe(metrics.received);
   });
 });

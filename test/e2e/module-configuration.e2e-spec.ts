@@ -17,7 +17,14 @@ import {
 } from '../../lib';
 import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib/nest';
 import { fastOptions, quietLogger } from '../support/nest';
-import { closeClients, createClient, deleteKeys, eventually, REDIS_URL, uniquePrefix } from '../support/redis';
+import {
+  closeClients,
+  createClient,
+  deleteKeys,
+  eventually,
+  REDIS_URL,
+  uniquePrefix,
+} from '../support/redis';
 
 const prefix = uniquePrefix('e2e-config');
 
@@ -35,7 +42,11 @@ class PaymentsService {
 }
 
 @Module({
-  imports: [AgentCoordinationModule.forFeature({ breakers: [{ name: 'payments', config: { failureThreshold: 2 } }] })],
+  imports: [
+    AgentCoordinationModule.forFeature({
+      breakers: [{ name: 'payments', config: { failureThreshold: 2 } }],
+    }),
+  ],
   providers: [PaymentsService],
 })
 class PaymentsModule {}
@@ -47,8 +58,14 @@ class OptionsFactory {
   }
 }
 
-async function compile(imports: unknown[], providers: unknown[] = []): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({ imports: imports as never[], providers: providers as never[] })
+async function compile(
+  imports: unknown[],
+  providers: unknown[] = [],
+): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({
+    imports: imports as never[],
+    providers: providers as never[],
+  })
     .setLogger(quietLogger)
     .compile();
   await moduleRef.init();
@@ -58,7 +75,12 @@ async function compile(imports: unknown[], providers: unknown[] = []): Promise<I
 async function roundTrip(app: INestApplicationContext): Promise<unknown> {
   const response = await app
     .get(MessageCoordinator)
-    .request({ type: 'tester' }, { type: 'echo' }, { messageType: MessageType.REQUEST, payload: { hello: 'world' } }, { timeoutMs: 5_000 });
+    .request(
+      { type: 'tester' },
+      { type: 'echo' },
+      { messageType: MessageType.REQUEST, payload: { hello: 'world' } },
+      { timeoutMs: 5_000 },
+    );
   return response.payload;
 }
 
@@ -94,13 +116,19 @@ describe('module configuration (e2e)', () => {
       await app.close();
     }
     // Deregistered on shutdown.
-    const probe = new RedisAgentRegistry(createClient(), { keyPrefix: prefix, subscribeEvents: false });
+    const probe = new RedisAgentRegistry(createClient(), {
+      keyPrefix: prefix,
+      subscribeEvents: false,
+    });
     expect(await probe.getAgent({ type: 'echo' })).toBeNull();
     await probe.close();
   });
 
   it('forRootAsync accepts useClass', async () => {
-    const app = await compile([AgentCoordinationModule.forRootAsync({ useClass: OptionsFactory })], [EchoAgent]);
+    const app = await compile(
+      [AgentCoordinationModule.forRootAsync({ useClass: OptionsFactory })],
+      [EchoAgent],
+    );
     try {
       expect(await roundTrip(app)).toEqual({ hello: 'world' });
     } finally {
@@ -110,7 +138,10 @@ describe('module configuration (e2e)', () => {
 
   it('leaves an application-owned client open on shutdown, and closes one it opened', async () => {
     const own = createClient();
-    const app = await compile([AgentCoordinationModule.forRoot({ ...fastOptions(prefix), connection: own })], [EchoAgent]);
+    const app = await compile(
+      [AgentCoordinationModule.forRoot({ ...fastOptions(prefix), connection: own })],
+      [EchoAgent],
+    );
     const used = app.get<AgentCoordinationRedis>(AGENT_COORDINATION_REDIS);
     expect(used).toEqual({ client: own, owned: false });
     expect(await roundTrip(app)).toEqual({ hello: 'world' });
@@ -127,20 +158,34 @@ describe('module configuration (e2e)', () => {
 
   it('rejects invalid options at start-up with a ConfigurationError naming the field', async () => {
     const start = (options: Partial<AgentCoordinationModuleOptions>) =>
-      compile([AgentCoordinationModule.forRoot({ ...fastOptions(prefix), ...options } as AgentCoordinationModuleOptions)]);
+      compile([
+        AgentCoordinationModule.forRoot({
+          ...fastOptions(prefix),
+          ...options,
+        }),
+      ]);
     await expect(start({ consumer: { concurrency: 0 } })).rejects.toMatchObject({
       constructor: ConfigurationError,
       field: 'consumer.concurrency',
       code: 'INVALID_CONFIG',
     });
-    await expect(start({ connection: 'http://localhost' })).rejects.toMatchObject({ field: 'connection' });
-    await expect(start({ coordinator: { queueSize: -1 } })).rejects.toMatchObject({ field: 'coordinator.queueSize' });
+    await expect(start({ connection: 'http://localhost' })).rejects.toMatchObject({
+      field: 'connection',
+    });
+    await expect(start({ coordinator: { queueSize: -1 } })).rejects.toMatchObject({
+      field: 'coordinator.queueSize',
+    });
     await expect(start({ keyPrefix: 'bad prefix' })).rejects.toMatchObject({ field: 'keyPrefix' });
-    await expect(start({ consumer: { concurency: 2 } as never })).rejects.toThrow(/consumer\.concurency/);
+    await expect(start({ consumer: { concurency: 2 } as never })).rejects.toThrow(
+      /consumer\.concurency/,
+    );
   });
 
   it('isGlobal makes the providers visible everywhere and forFeature injects named breakers', async () => {
-    const app = await compile([AgentCoordinationModule.forRoot({ ...fastOptions(prefix), isGlobal: true }), PaymentsModule]);
+    const app = await compile([
+      AgentCoordinationModule.forRoot({ ...fastOptions(prefix), isGlobal: true }),
+      PaymentsModule,
+    ]);
     try {
       const breaker = app.get(PaymentsService).breaker;
       expect(breaker).toBeInstanceOf(CircuitBreaker);

@@ -1,7 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { context, trace, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import {
   Agent,
@@ -42,7 +46,9 @@ describe('observability: tracing, metrics, health (e2e)', () => {
   beforeAll(async () => {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
-    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
     server = await startAgentApp({
       keyPrefix: prefix,
       providers: [TracedAgent],
@@ -66,7 +72,12 @@ describe('observability: tracing, metrics, health (e2e)', () => {
     const traceId = await tracer.startActiveSpan('user operation', async (root) => {
       await sender
         .get(MessageCoordinator)
-        .request({ type: 'caller' }, { type: 'traced' }, { messageType: MessageType.REQUEST, payload: {} }, { timeoutMs: 5_000 });
+        .request(
+          { type: 'caller' },
+          { type: 'traced' },
+          { messageType: MessageType.REQUEST, payload: {} },
+          { timeoutMs: 5_000 },
+        );
       root.end();
       return root.spanContext().traceId;
     });
@@ -77,7 +88,8 @@ describe('observability: tracing, metrics, health (e2e)', () => {
     const inside = byName('inside handler');
     expect(producer?.kind).toBe(SpanKind.PRODUCER);
     expect(consumer?.kind).toBe(SpanKind.CONSUMER);
-    for (const span of [producer, consumer, inside]) expect(span?.spanContext().traceId).toBe(traceId);
+    for (const span of [producer, consumer, inside])
+      expect(span?.spanContext().traceId).toBe(traceId);
     expect(consumer?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
     expect(inside?.parentSpanContext?.spanId).toBe(consumer?.spanContext().spanId);
     // The context travelled as a W3C traceparent routing tag.
@@ -89,11 +101,15 @@ describe('observability: tracing, metrics, health (e2e)', () => {
   it('marks the consumer span as failed when the handler throws', async () => {
     exporter.reset();
     const outcomes = new OutcomeRecorder(server);
-    await sender.get(MessageCoordinator).sendMessage({ type: 'caller' }, { type: 'traced' }, {
-      messageId: 'fail-span-1',
-      messageType: MessageType.REQUEST,
-      payload: { fail: true },
-    });
+    await sender.get(MessageCoordinator).sendMessage(
+      { type: 'caller' },
+      { type: 'traced' },
+      {
+        messageId: 'fail-span-1',
+        messageType: MessageType.REQUEST,
+        payload: { fail: true },
+      },
+    );
     await outcomes.waitFor('fail-span-1');
     const failed = exporter.getFinishedSpans().find((s) => s.name === 'process traced/default');
     expect(failed?.status.code).toBe(2);
@@ -105,7 +121,9 @@ describe('observability: tracing, metrics, health (e2e)', () => {
     expect(text).toMatch(/e2e_messages_total\{agent="traced\/default",outcome="acked"\} [1-9]/);
     expect(text).toMatch(/e2e_messages_total\{agent="traced\/default",outcome="retried"\} 1/);
     expect(text).toMatch(/e2e_handler_failures_total\{agent="traced\/default",type="request"\} 1/);
-    expect(text).toMatch(/e2e_handling_duration_seconds_count\{agent="traced\/default",type="request",outcome="acked"\} [1-9]/);
+    expect(text).toMatch(
+      /e2e_handling_duration_seconds_count\{agent="traced\/default",type="request",outcome="acked"\} [1-9]/,
+    );
     const local = server.get(AgentCoordinationMetrics).forAgent({ type: 'traced' });
     expect(local.failed).toBe(1);
     expect(local.latency.count).toBe(local.received);
@@ -114,6 +132,9 @@ describe('observability: tracing, metrics, health (e2e)', () => {
   it('reports health for @nestjs/terminus: up with each agent loop', async () => {
     const result = await server.get(AgentCoordinationHealthIndicator).isHealthy('agents');
     expect(result.agents.status).toBe('up');
-    expect(result.agents).toMatchObject({ redis: 'PONG', agents: { 'traced/default': { running: true } } });
+    expect(result.agents).toMatchObject({
+      redis: 'PONG',
+      agents: { 'traced/default': { running: true } },
+    });
   });
 });

@@ -20,7 +20,9 @@ class CalculatorAgent {
   add(payload: { a: number; b: number; manual?: boolean }, ctx: AgentMessageContext) {
     this.seen.push(ctx.message.correlationId!);
     if (payload.manual) {
-      return ctx.reply({ sum: payload.a + payload.b, manual: true }).then(() => ({ ignored: true }));
+      return ctx
+        .reply({ sum: payload.a + payload.b, manual: true })
+        .then(() => ({ ignored: true }));
     }
     return payload.a + payload.b;
   }
@@ -80,16 +82,28 @@ describe('request/reply between two Nest applications (e2e)', () => {
     const coordinator = client.get(MessageCoordinator);
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        coordinator.request({ type: 'client-agent' }, { type: 'calculator' }, { messageType: MessageType.REQUEST, payload: { a: i, b: 100 } }, { timeoutMs: 10_000 }),
+        coordinator.request(
+          { type: 'client-agent' },
+          { type: 'calculator' },
+          { messageType: MessageType.REQUEST, payload: { a: i, b: 100 } },
+          { timeoutMs: 10_000 },
+        ),
       ),
     );
-    expect(answers.map((a) => a.payload.result)).toEqual(Array.from({ length: 10 }, (_, i) => i + 100));
+    expect(answers.map((a) => a.payload.result)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 100),
+    );
   });
 
   it('times out with a typed error when no agent answers', async () => {
     const coordinator = client.get(MessageCoordinator);
     await expect(
-      coordinator.request({ type: 'client-agent' }, { type: 'nobody' }, { messageType: MessageType.REQUEST, payload: {} }, { timeoutMs: 300 }),
+      coordinator.request(
+        { type: 'client-agent' },
+        { type: 'nobody' },
+        { messageType: MessageType.REQUEST, payload: {} },
+        { timeoutMs: 300 },
+      ),
     ).rejects.toBeInstanceOf(RequestTimeoutError);
   });
 });

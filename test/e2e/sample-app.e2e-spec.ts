@@ -13,11 +13,15 @@ interface Run {
 /** Runs the sample the way `npm run sample` does. */
 function runSample(env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'sample/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'sample/main.ts'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,7 +39,9 @@ function expectStory(run: Run): void {
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const text = run.lines.join('\n');
-  expect(text).toMatch(/registered agents: Planner \(planner\), Researcher \(researcher\), Writer \(writer\)/);
+  expect(text).toMatch(
+    /registered agents: Planner \(planner\), Researcher \(researcher\), Writer \(writer\)/,
+  );
   expect(text).toMatch(/\[planner\s*\] goal received: "the history of message queues"/);
   expect(text).toMatch(/\[researcher\] got "Research the history of message queues"/);
   expect(text).toMatch(/\[writer\s*\] got "Outline the history of message queues"/);
@@ -53,7 +59,9 @@ describe('the sample application (child process)', () => {
 
   it('falls back to the in-process fake when no Redis answers, and says so in its first line', async () => {
     const run = await runSample({ REDIS_URL: 'redis://127.0.0.1:1' });
-    expect(run.lines[0]).toMatch(/^Backend: in-process fake Redis \(ioredis-mock\), because no Redis answered at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)$/);
+    expect(run.lines[0]).toMatch(
+      /^Backend: in-process fake Redis \(ioredis-mock\), because no Redis answered at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)$/,
+    );
     expectStory(run);
   }, 60_000);
 });

@@ -54,8 +54,14 @@ export class OutcomeRecorder {
   }
 
   /** The next handled event of `messageId` whose outcome matches, within `ms`. */
-  waitFor(messageId: string, outcome?: MessageHandledEvent['outcome'], ms = 5_000): Promise<MessageHandledEvent> {
-    const seen = this.events.find((e) => e.messageId === messageId && (!outcome || e.outcome === outcome));
+  waitFor(
+    messageId: string,
+    outcome?: MessageHandledEvent['outcome'],
+    ms = 5_000,
+  ): Promise<MessageHandledEvent> {
+    const seen = this.events.find(
+      (e) => e.messageId === messageId && (!outcome || e.outcome === outcome),
+    );
     if (seen) return Promise.resolve(seen);
     return firstValueFrom(
       this.source.handled$.pipe(

@@ -45,17 +45,25 @@ describe('tta-agent-coordination/testing (no Redis server)', () => {
     const testing = await createTestingCoordination({ providers: [GreeterAgent, Greeter] });
     try {
       expect(testing.coordinator.constructor.name).toBe('RedisMessageCoordinator');
-      expect(await testing.client.request({ type: 'greeter' }, { name: 'Ada' })).toEqual({ text: 'hello Ada' });
+      expect(await testing.client.request({ type: 'greeter' }, { name: 'Ada' })).toEqual({
+        text: 'hello Ada',
+      });
       const ok = await testing.client.deliver({ type: 'greeter' }, { payload: { mode: 'fine' } });
       expect(ok.outcome).toBe('acked');
-      const rejected = await testing.client.deliver({ type: 'greeter' }, { payload: { mode: 'reject' } });
+      const rejected = await testing.client.deliver(
+        { type: 'greeter' },
+        { payload: { mode: 'reject' } },
+      );
       expect(rejected.outcome).toBe('dead-lettered');
-      const flaky = await testing.client.deliver({ type: 'greeter' }, { payload: { mode: 'flaky' } }, { until: 'dead-lettered' });
+      const flaky = await testing.client.deliver(
+        { type: 'greeter' },
+        { payload: { mode: 'flaky' } },
+        { until: 'dead-lettered' },
+      );
       expect(flaky.attempt).toBe(3);
-      expect((await testing.client.deadLetters({ type: 'greeter' })).map((d) => d.lastError)).toEqual([
-        'PermanentMessageError: rejected',
-        'Error: flaky',
-      ]);
+      expect(
+        (await testing.client.deadLetters({ type: 'greeter' })).map((d) => d.lastError),
+      ).toEqual(['PermanentMessageError: rejected', 'Error: flaky']);
     } finally {
       await testing.close();
     }
@@ -72,7 +80,9 @@ describe('tta-agent-coordination/testing (no Redis server)', () => {
     await moduleRef.init();
     try {
       const client = moduleRef.get(AgentTestingClient);
-      expect(await client.request({ type: 'greeter' }, { name: 'Bob' })).toEqual({ text: 'hi Bob' });
+      expect(await client.request({ type: 'greeter' }, { name: 'Bob' })).toEqual({
+        text: 'hi Bob',
+      });
     } finally {
       await moduleRef.close();
     }
@@ -82,7 +92,11 @@ describe('tta-agent-coordination/testing (no Redis server)', () => {
     const a = await createTestingCoordination();
     const b = await createTestingCoordination();
     try {
-      await a.coordinator.sendMessage({ type: 't' }, { type: 'nobody' }, { messageType: MessageType.EVENT, payload: {} });
+      await a.coordinator.sendMessage(
+        { type: 't' },
+        { type: 'nobody' },
+        { messageType: MessageType.EVENT, payload: {} },
+      );
       expect((await a.coordinator.stats({ type: 'nobody' })).ready).toBe(1);
       expect((await b.coordinator.stats({ type: 'nobody' })).ready).toBe(0);
     } finally {
