@@ -8,6 +8,7 @@ import {
   type Output,
 } from './cli-context';
 import { registerAgentsCommand } from './commands/agents.command';
+import { registerBreakersCommand } from './commands/breakers.command';
 import { registerDlqCommand } from './commands/dlq.command';
 import { registerQueuesCommand } from './commands/queues.command';
 
@@ -68,6 +69,7 @@ export async function runCli(
   registerQueuesCommand(program, run);
   registerDlqCommand(program, run);
   registerAgentsCommand(program, run, stop);
+  registerBreakersCommand(program, run);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

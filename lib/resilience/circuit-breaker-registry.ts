@@ -8,12 +8,24 @@ import {
   resolveCircuitBreakerConfig,
   sameBreakerConfig,
   type CircuitBreakerConfig,
+  type CircuitState,
 } from './circuit-breaker.config';
 import { decodeStateChange, type CircuitStateChange } from './circuit-breaker.events';
 import {
   resolveCircuitBreakerOptions,
   type CircuitBreakerOptions,
 } from './circuit-breaker.options';
+
+/** A breaker's shared state as {@link CircuitBreakerRegistry.inspect} reads it. */
+export interface SharedBreakerSnapshot {
+  name: string;
+  /** `closed` when the breaker has no stored state. */
+  state: CircuitState;
+  /** Consecutive failures counted while closed. */
+  failures: number;
+  /** Epoch ms (Redis clock) the current state began, or null when never stored. */
+  changedAt: number | null;
+}
 
 /** Options of {@link CircuitBreakerRegistry}. */
 export interface CircuitBreakerRegistryOptions extends Partial<CircuitBreakerOptions> {
@@ -108,6 +120,29 @@ export class CircuitBreakerRegistry {
     } catch (error) {
       throw new RedisOperationError('listNames', error);
     }
+  }
+
+  /**
+   * The shared state of a breaker as stored in Redis, read without changing it (time-driven
+   * transitions such as open → half-open are applied only by the next call). For operators.
+   *
+   * @throws ValidationError for a bad name; RedisOperationError when Redis cannot be read
+   */
+  async inspect(name: string): Promise<SharedBreakerSnapshot> {
+    assertBreakerName(name);
+    let hash: Record<string, string>;
+    try {
+      hash = await this.redis.hgetall(this.keys.breaker(name));
+    } catch (error) {
+      throw new RedisOperationError('inspect', error);
+    }
+    const since = Number(hash.since);
+    return {
+      name,
+      state: (hash.state as CircuitState | undefined) ?? 'closed',
+      failures: Number(hash.failures ?? 0),
+      changedAt: Number.isFinite(since) ? since : null,
+    };
   }
 
   /** Resets every breaker of this registry (for every process); returns how many. */

@@ -17,4 +17,5 @@ export { CircuitBreaker, type CircuitBreakerMetrics, type CallOptions } from './
 export {
   CircuitBreakerRegistry,
   type CircuitBreakerRegistryOptions,
+  type SharedBreakerSnapshot,
 } from './circuit-breaker-registry';
