@@ -47,4 +47,11 @@ describe('examples', () => {
     expect(out).toContain('replayed 1');
     expect(out).toContain('received again with attempts 0');
   });
+
+  it('shared-breaker: failures in one process open the breaker for the other', async () => {
+    const out = await runExample('shared-breaker.ts', `${prefix}:breaker`);
+    expect(out).toContain('process A: failure 3, state open');
+    expect(out).toContain('process B: failed fast, breaker open; provider called: false');
+    expect(out).toContain('process B reset it; process A now sees closed');
+  });
 });
