@@ -3,6 +3,7 @@
  * Prints a Markdown table and writes it, with an SVG chart, to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchConfig } from './bench.config';
 import { connect, describeMachine } from './redis-env';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   const context: RunContext = { config, admin };
   const { coordinator, bullmq } = SYSTEMS;
   const started = Date.now();
+  const loadAtStart = loadavg()[0];
   const rows: Row[] = [];
   try {
     const machine = await describeMachine(admin);
@@ -200,7 +202,8 @@ async function main(): Promise<void> {
       'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
         `The first ${config.latencyWarmup} messages of each run are dropped.`,
       "Memory: INFO used_memory before/after queuing, with no consumer; other clients of the same Redis add noise to it, the MEMORY USAGE sum over the run's keys does not.",
-      `Whole run: ${seconds} s. Every run used a fresh key prefix and deleted its keys afterwards.`,
+      `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (${machine.cores} cores): above the core count, other processes were competing for the CPU. ` +
+        `Whole run: ${seconds} s. Every run used a fresh key prefix and deleted its keys afterwards.`,
     ];
     const markdown = markdownReport(rows, machine, {
       quick: config.quick,
