@@ -2,6 +2,7 @@ import { Subject, filter, type Observable } from 'rxjs';
 import type { RedisClient } from '../common/redis-client';
 import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
 import type { JsonObject } from './models/registered-agent';
+import { parseJsonObject } from '../common/json';
 
 /** Kinds of registry events. */
 export type RegistryEventType = 'registered' | 'deregistered' | 'status_changed' | 'expired';
@@ -66,14 +67,8 @@ export type RegistryEventOf<K extends RegistryEventType> = Extract<RegistryEvent
 
 /** Reads an event from the channel; `null` for anything malformed. */
 export function decodeRegistryEvent(text: string): RegistryEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
+  const event = parseJsonObject(text);
+  if (event === null) return null;
   if (typeof event.type !== 'string' || !EVENT_TYPES.has(event.type)) return null;
   if (typeof event.origin !== 'string' || typeof event.at !== 'number') return null;
   const id = event.agentId as Record<string, unknown> | undefined;

@@ -1,4 +1,5 @@
 import type { CircuitState } from './circuit-breaker.config';
+import { parseJsonObject } from '../common/json';
 
 /**
  * Where a state change came from: `redis` this instance's call changed the shared state;
@@ -38,17 +39,11 @@ const STATES: ReadonlySet<string> = new Set<CircuitState>(['closed', 'open', 'ha
 
 /** Reads a published transition; `null` for anything malformed. */
 export function decodeStateChange(text: string): PublishedStateChange | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
+  const event = parseJsonObject(text);
+  if (event === null) return null;
   if (typeof event.name !== 'string' || typeof event.origin !== 'string') return null;
   if (typeof event.gen !== 'number' || !Number.isFinite(event.gen)) return null;
   if (typeof event.from !== 'string' || !STATES.has(event.from)) return null;
   if (typeof event.to !== 'string' || !STATES.has(event.to)) return null;
-  return value as PublishedStateChange;
+  return event as unknown as PublishedStateChange;
 }
