@@ -165,6 +165,21 @@ describe('RedisMessageCoordinator: dead letters', () => {
     expect(dead[0].deliveryAttempts).toBe(1);
   });
 
+  it('dead-letters a queued id that is no valid message id, with the reason', async () => {
+    const agent = { type: 'dlq-bad-id' };
+    const keys = fx.keys.queue(agent);
+    await coordinator.sendMessage(planner, agent, event({}, { messageId: 'good-id-01' }));
+    const body = (await fx.client.hget(keys.bodies, 'good-id-01'))!;
+    await fx.client.hset(keys.bodies, 'bad id {x}', body);
+    await fx.client.lpush(keys.ready[MessagePriority.NORMAL], 'bad id {x}');
+    expect(await drainIds(coordinator, agent)).toEqual(['good-id-01']);
+    const [dead] = await coordinator.deadLetters(agent);
+    expect(dead.lastError).toBe('malformed message body: message id in the queue is malformed');
+    // Filed under the odd id (the body inside was copied from the good message).
+    expect(await fx.client.zrange(keys.dead, 0, -1)).toEqual(['bad id {x}']);
+    expect(dead.deliveryAttempts).toBe(1);
+  });
+
   it('lists a dead letter whose body is gone instead of failing', async () => {
     const agent = { type: 'dlq-orphan' };
     await fx.client.zadd(fx.keys.queue(agent).dead, 1, 'orphan-001');

@@ -126,6 +126,22 @@ describe('RedisMessageCoordinator: delivery', () => {
     for (const d of taken) expect(await coordinator.ack(agent, d.token)).toBe(true);
   });
 
+  it('takes payloads and ids that are not plain objects through the full validator', async () => {
+    const agent = { type: 'unusual' };
+    const payload = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    class Sender {
+      type = 'class-sender';
+    }
+    const result = await coordinator.sendMessage(new Sender(), agent, event(payload));
+    expect(result.delivered).toBe(true);
+    const [delivery] = await reserveAll(coordinator, agent);
+    expect(delivery.queueMessage.message.payload).toEqual({ a: 1 });
+    expect(delivery.queueMessage.message.sender).toEqual({
+      type: 'class-sender',
+      instance: 'default',
+    });
+  });
+
   it('gives every delivery its own token', async () => {
     const agent = { type: 'tokens' };
     for (let i = 0; i < 10; i++) await coordinator.sendMessage(planner, agent, event({ i }));
@@ -316,6 +332,12 @@ describe('RedisMessageCoordinator: delivery', () => {
     expect((await coordinator.receive(a))!.queueMessage.message.payload).toEqual({ n: 2 });
   });
 
+  it('unsubscribes a subscription record written without types', async () => {
+    await fx.client.hset(fx.keys.subscriptions, 'hand-written-1', 'sub-z/default');
+    expect(await coordinator.unsubscribe('hand-written-1')).toBe(true);
+    expect(await fx.client.hexists(fx.keys.subscriptions, 'hand-written-1')).toBe(0);
+  });
+
   it('subscriptions are shared through Redis with other coordinators on the prefix', async () => {
     const other = fx.coordinator();
     const listener = { type: 'remote-listener' };
@@ -357,6 +379,20 @@ describe('RedisMessageCoordinator: delivery', () => {
     await drainIds(own, q1);
     await drainIds(own, q2);
     expect(await own.oldestReadyAt(q1)).toBeNull();
+  });
+
+  it('oldestReadyAt skips heads whose body is missing or unreadable', async () => {
+    const agent = { type: 'odd-heads' };
+    const keys = fx.keys.queue(agent);
+    await fx.client.rpush(keys.ready[MessagePriority.HIGH], 'no-body-1');
+    await fx.client.rpush(keys.ready[MessagePriority.LOW], 'odd-body-1');
+    await fx.client.hset(keys.bodies, 'odd-body-1', 'garbage');
+    expect(await coordinator.oldestReadyAt(agent)).toBeNull();
+    await coordinator.sendMessage(planner, agent, event({}, { messageId: 'fine-body' }));
+    const oldest = await coordinator.oldestReadyAt(agent);
+    expect(Math.abs(Date.parse(oldest!) - Date.now())).toBeLessThan(1_000 + CLOCK_SLACK_MS);
+    await fx.client.del(keys.ready[MessagePriority.HIGH], keys.ready[MessagePriority.LOW]);
+    expect(await drainIds(coordinator, agent)).toEqual(['fine-body']);
   });
 
   it('ignores a stray index entry that is not an agent id', async () => {

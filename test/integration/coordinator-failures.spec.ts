@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { MessageType, RedisMessageCoordinator, type AgentId } from '../../lib/messaging';
 import { ErrorCode, RedisOperationError, isRedisOperationError } from '../../lib/errors';
-import { REDIS_URL, createClient, describeRealRedis } from '../support/redis';
+import { REDIS_URL, createClient, describeRealRedis, eventually } from '../support/redis';
 import { CoordinatorFixture, event, planner } from './coordinator-fixture';
 
 const worker: AgentId = { type: 'worker' };
@@ -62,20 +62,27 @@ async function expectTypedFailures(coordinator: RedisMessageCoordinator, reason:
 }
 
 /**
- * A client whose every command fails while `broken.failing` is true (works on both backends).
+ * A client whose every command fails while `broken.failing` is true, and whose commands named
+ * in `broken.answers` answer that instead (works on both backends).
  */
-function breakable(): { client: Redis; broken: { failing: boolean } } {
-  const broken = { failing: true };
+function breakable(): {
+  client: Redis;
+  broken: { failing: boolean; answers: Record<string, unknown> };
+} {
+  const broken = { failing: true, answers: {} as Record<string, unknown> };
   const target = createClient();
   const passThrough = new Set<PropertyKey>(['defineCommand', 'constructor', 'duplicate']);
   const client = new Proxy(target, {
     get(object, property, receiver) {
       const value: unknown = Reflect.get(object, property, receiver);
       if (typeof value !== 'function' || passThrough.has(property)) return value;
-      return (...args: unknown[]) =>
-        broken.failing
+      return (...args: unknown[]) => {
+        if (typeof property === 'string' && property in broken.answers)
+          return Promise.resolve(broken.answers[property]);
+        return broken.failing
           ? Promise.reject(new Error('injected failure'))
           : (value as (...a: unknown[]) => unknown).apply(object, args);
+      };
     },
   });
   return { client, broken };
@@ -105,10 +112,30 @@ describe('RedisMessageCoordinator: Redis failures', () => {
     const { client, broken } = breakable();
     const coordinator = fx.coordinator({}, client);
     broken.failing = false;
-    const pending = coordinator.request(planner, { type: 'silent' }, event(), { timeoutMs: 300 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const silent = { type: 'silent' };
+    const pending = coordinator.request(planner, silent, event(), { timeoutMs: 500 });
+    // Break Redis only once the request is queued: then only the inbox reads fail.
+    const observer = fx.coordinator();
+    expect(await eventually(async () => (await observer.stats(silent)).ready === 1)).toBe(true);
     broken.failing = true;
     await expect(pending).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMEOUT });
+  });
+
+  it('an answer from the send script this client does not know is reported, not thrown', async () => {
+    const { client, broken } = breakable();
+    broken.failing = false;
+    broken.answers.tta_send_message = 42;
+    const coordinator = fx.coordinator({}, client);
+    const result = await coordinator.sendMessage(
+      planner,
+      worker,
+      event({}, { messageId: 'odd-01' }),
+    );
+    expect(result).toEqual({
+      messageId: 'odd-01',
+      delivered: false,
+      error: 'Script send returned 42',
+    });
   });
 
   describeRealRedis('on a disconnected real connection', () => {

@@ -71,7 +71,10 @@ describe('RedisMessageCoordinator: keys', () => {
     await c.recoverPending();
     await c.replayDeadLetters(agent);
     const third = await c.receive(agent, 30_000);
-    await c.ack(agent, third!.token);
+    await c.ackAndReceive(agent, third!.token);
+    await c.sendMessage(planner, agent, event());
+    const fourth = await c.receive(agent, 30_000);
+    await c.ack(agent, fourth!.token);
     await c.nack(other, (await c.receive(other, 30_000))!.token, 'permanent');
     await c.purgeDeadLetters(other);
 

@@ -2,6 +2,7 @@ import {
   MessageType,
   REPLY_INBOX_TYPE,
   type AgentId,
+  type ReceivedMessage,
   type RedisMessageCoordinator,
 } from '../../lib/messaging';
 import {
@@ -41,6 +42,14 @@ describe('RedisMessageCoordinator: request / reply', () => {
     }
   })();
 
+  /** The next message for `agent`, waiting for it to arrive (the responder side). */
+  async function receiveSoon(agent: AgentId): Promise<ReceivedMessage> {
+    for (;;) {
+      const delivery = await responderSide.receive(agent, 5_000, { waitMs: 100 });
+      if (delivery) return delivery;
+    }
+  }
+
   afterAll(async () => {
     serving = false;
     await responder;
@@ -66,12 +75,7 @@ describe('RedisMessageCoordinator: request / reply', () => {
       event({ q: 1 }, { correlationId: 'corr-given-1' }),
       { timeoutMs: 2_000 },
     );
-    let delivery = null;
-    for (let i = 0; i < 100 && !delivery; i++) {
-      delivery = await responderSide.receive(silent, 5_000);
-      if (!delivery) await sleep(10);
-    }
-    const request = delivery!.queueMessage.message;
+    const request = (await receiveSoon(silent)).queueMessage.message;
     expect(request.messageType).toBe(MessageType.REQUEST);
     expect(request.correlationId).toBe('corr-given-1');
     expect(request.replyTo?.type).toBe(REPLY_INBOX_TYPE);
@@ -122,10 +126,29 @@ describe('RedisMessageCoordinator: request / reply', () => {
     const first = await responderSide.receive(slow, 5_000);
     const second = requester.request(planner, slow, event({ second: true }), { timeoutMs: 3_000 });
     await responderSide.reply(slow, first!.queueMessage.message, { answer: 'late' });
-    let next = null;
-    while (!next) next = await responderSide.receive(slow, 5_000, { waitMs: 100 });
+    const next = await receiveSoon(slow);
     await responderSide.reply(slow, next.queueMessage.message, { answer: 'second' });
     expect((await second).payload).toEqual({ answer: 'second' });
+  });
+
+  it('ignores what arrives in the inbox that is no RESPONSE to a waiting request', async () => {
+    const silent = { type: 'inbox-noise' };
+    const pending = requester.request(planner, silent, event(), { timeoutMs: 5_000 });
+    const request = (await receiveSoon(silent)).queueMessage.message;
+    const inbox = request.replyTo!;
+    // An EVENT, a RESPONSE without correlation id, and one for nobody: all dropped.
+    await responderSide.sendMessage(silent, inbox, event({ noise: 1 }));
+    await responderSide.sendMessage(silent, inbox, {
+      messageType: MessageType.RESPONSE,
+      payload: { noise: 2 },
+    });
+    await responderSide.sendMessage(silent, inbox, {
+      messageType: MessageType.RESPONSE,
+      correlationId: 'nobody-waits',
+      payload: { noise: 3 },
+    });
+    await responderSide.reply(silent, request, { real: true });
+    expect((await pending).payload).toEqual({ real: true });
   });
 
   it('stops waiting when its signal fires', async () => {

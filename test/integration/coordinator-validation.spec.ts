@@ -1,10 +1,12 @@
 import {
+  type MessagePriority,
   MessageType,
   RedisMessageCoordinator,
   type AgentId,
   type CoordinatorLimits,
   type OutgoingMessage,
   type RedisMessageCoordinatorOptions,
+  type RoutingKey,
 } from '../../lib/messaging';
 import {
   ConfigurationError,
@@ -95,7 +97,7 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'priority 7',
-    call: send(event({}, { priority: 7 })),
+    call: send(event({}, { priority: 7 as MessagePriority })),
     field: 'message.priority',
     rule: 'isIn',
   },
@@ -161,7 +163,9 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'a __proto__ key in routing',
-    call: send(event({}, { routing: JSON.parse('{"tags":[],"__proto__":{"topic":"x"}}') })),
+    call: send(
+      event({}, { routing: JSON.parse('{"tags":[],"__proto__":{"topic":"x"}}') as RoutingKey }),
+    ),
     field: 'message.routing.__proto__',
     rule: 'noPrototypeKeys',
   },
@@ -198,7 +202,7 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'a __proto__ key in the payload',
-    call: send(event(JSON.parse('{"__proto__":{"admin":true}}'))),
+    call: send(event(JSON.parse('{"__proto__":{"admin":true}}') as Record<string, unknown>)),
     field: 'message.payload.__proto__',
     rule: 'noPrototypeKeys',
   },
@@ -416,7 +420,10 @@ describe('RedisMessageCoordinator: bad input', () => {
 });
 
 describe('RedisMessageCoordinator: options and configure()', () => {
-  it('starts from the documented defaults', () => {
+  it('starts from the documented defaults', async () => {
+    const plain = new RedisMessageCoordinator(fx.client);
+    expect(plain.limits).toEqual(fx.coordinator().limits);
+    await plain.close();
     expect(fx.coordinator().limits).toEqual({
       queueSize: 10_000,
       retryAttempts: 3,
@@ -461,6 +468,7 @@ describe('RedisMessageCoordinator: options and configure()', () => {
     const error = (() => {
       try {
         c.configure(limits);
+        return undefined;
       } catch (e) {
         return e;
       }

@@ -182,3 +182,13 @@ describe('delivery tokens', () => {
     expect(splitIssuedToken('nonsense')).toBeNull();
   });
 });
+
+describe('decoding for a recipient given without instance', () => {
+  it('fills in the default instance', () => {
+    const body = encodeBody(message(), '{}', timestampMs);
+    expect(decodeStored(stored(body), { type: 'solo' }, 0).message.recipient).toEqual({
+      type: 'solo',
+      instance: 'default',
+    });
+  });
+});

@@ -86,3 +86,37 @@ describe('WakeWaiter', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe('WakeWaiter connection bookkeeping', () => {
+  /** A client whose duplicates answer BLPOP by running `during` first. */
+  function fakeClient(during: () => void) {
+    const connection = {
+      blpop: jest.fn(() => {
+        during();
+        return Promise.resolve(null);
+      }),
+      disconnect: jest.fn(),
+    };
+    const client = { duplicate: jest.fn(() => connection) };
+    return { client: client as unknown as Redis, connection };
+  }
+
+  it('drops a connection whose wait ended just as the signal fired', async () => {
+    const controller = new AbortController();
+    const { client, connection } = fakeClient(() => controller.abort());
+    const waiter = new WakeWaiter(client, true, 20);
+    await waiter.wait('k', 1_000, controller.signal);
+    // Disconnected twice: once by the abort listener, once instead of being kept for reuse.
+    expect(connection.disconnect).toHaveBeenCalledTimes(2);
+  });
+
+  it('drops a connection whose wait ended just as the waiter closed', async () => {
+    let waiter: WakeWaiter | undefined = undefined;
+    const { client, connection } = fakeClient(() => waiter!.close());
+    waiter = new WakeWaiter(client, true, 20);
+    await waiter.wait('k', 1_000);
+    expect(connection.disconnect).toHaveBeenCalled();
+    await waiter.wait('k', 1_000);
+    expect(connection.blpop).toHaveBeenCalledTimes(1);
+  });
+});
