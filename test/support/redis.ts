@@ -20,7 +20,7 @@ const opened: RedisClient[] = [];
 export function createClient(): Redis {
   const client: Redis =
     backend === 'mock'
-      ? (new RedisMock())
+      ? new RedisMock()
       : new Redis(REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
   opened.push(client);
   return client;
