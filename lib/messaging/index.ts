@@ -7,3 +7,4 @@ export {
 } from './coordinator.options';
 export { REPLY_INBOX_TYPE } from './reply-inbox';
 export { BODY_FORMAT_VERSION } from './message-codec';
+export { createMessage, type PreparedMessage } from './outgoing-message';

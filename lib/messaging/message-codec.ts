@@ -176,3 +176,36 @@ export function splitIssuedToken(token: string): DeliveryToken | null {
   const match = ISSUED_TOKEN_PATTERN.exec(token);
   return match ? { attempts: Number(match[1]), messageId: match[2] } : null;
 }
+
+/**
+ * Reads a dead letter; an unreadable one is still returned, with its raw text as the payload
+ * and the parse error as `lastError`, so operators can see it.
+ */
+export function decodeDeadLetter(
+  agent: ResolvedAgentId,
+  id: string,
+  stored: string | null,
+  attempts: number,
+  lastError: string | undefined,
+): QueueMessage {
+  try {
+    if (stored === null) throw new MalformedBodyError('body is missing');
+    return decodeStored(stored, agent, attempts, lastError);
+  } catch (error) {
+    // Keep an unreadable dead letter inspectable rather than hiding it.
+    return {
+      message: {
+        messageId: id,
+        sender: { type: 'unknown', instance: 'unknown' },
+        recipient: agent,
+        messageType: MessageType.EVENT,
+        payload: { malformed: stored },
+        routing: { tags: [] },
+      },
+      priority: MessagePriority.NORMAL,
+      enqueuedAt: new Date(0).toISOString(),
+      deliveryAttempts: attempts,
+      lastError: lastError ?? (error as Error).message,
+    };
+  }
+}

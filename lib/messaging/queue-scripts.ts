@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QueueKeys } from '../common/key-layout';
 import { loadLuaScript, type LuaScript } from '../common/lua-script';
+import { MessagePriority } from './models/message.enums';
 
 const dir = `${__dirname}/scripts`;
 const INCLUDE = /^--#include (\S+\.lua)$/gm;
@@ -43,4 +45,26 @@ export enum NackResult {
   UNKNOWN_TOKEN = 0,
   RETRY_SCHEDULED = 1,
   DEAD_LETTERED = 2,
+}
+
+/** Ready lists of a queue, highest priority first. */
+export function readyKeys(keys: QueueKeys): [string, string, string] {
+  return [
+    keys.ready[MessagePriority.HIGH],
+    keys.ready[MessagePriority.NORMAL],
+    keys.ready[MessagePriority.LOW],
+  ];
+}
+
+/** KEYS of `reserve-message`, in order. */
+export function reserveKeys(keys: QueueKeys): string[] {
+  return [
+    ...readyKeys(keys),
+    keys.delayed,
+    keys.reserved,
+    keys.bodies,
+    keys.attempts,
+    keys.seq,
+    keys.wake,
+  ];
 }

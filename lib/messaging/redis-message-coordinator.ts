@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { KeyLayout, KEY_LAYOUT_VERSION, type QueueKeys } from '../common/key-layout';
+import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
-import { assertInteger, serialisePayload, validateDto } from '../common/validate';
+import { assertInteger } from '../common/validate';
 import {
   ConfigurationError,
   RedisOperationError,
@@ -20,7 +20,6 @@ import {
 } from './coordinator.options';
 import {
   decodeStored,
-  encodeBody,
   MalformedBodyError,
   parseToken,
   splitIssuedToken,
@@ -35,15 +34,8 @@ import {
   type ReceiveOptions,
   type RequestOptions,
 } from './message-coordinator';
-import {
-  AgentIdDto,
-  formatAgentId,
-  parseAgentId,
-  resolveAgentId,
-  type AgentId,
-  type ResolvedAgentId,
-} from './models/agent-id';
-import { AgentMessageDto, type AgentMessage, type JsonObject } from './models/agent-message';
+import { formatAgentId, parseAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
+import type { AgentMessage, JsonObject } from './models/agent-message';
 import { FailureType, MessagePriority, MessageType } from './models/message.enums';
 import type {
   MessageResult,
@@ -52,12 +44,13 @@ import type {
   QueueStats,
   ReceivedMessage,
 } from './models/queue-message';
-import { plainAgentId, plainMessage } from './plain-validation';
-import { assertMessageHasNoPrototypeKeys, assertNoPrototypeKey } from './prototype-keys';
 import { NackResult, QueueScripts, SendResult } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
+import { prepareOutgoing, validateAgentId, validateToken } from './outgoing-message';
+import { readyKeys, reserveKeys } from './queue-scripts';
 import { SubscriptionStore } from './subscription-store';
 import { WakeWaiter } from './wake-waiter';
+import { readDeadLetters, readOldestReadyAt, readStats } from './queue-reads';
 
 const FAILURE_TYPES = new Set<string>(Object.values(FailureType));
 const DEFAULT_VISIBILITY_TIMEOUT_MS = 5_000;
@@ -117,7 +110,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     recipient: AgentId,
     message: OutgoingMessage,
   ): Promise<MessageResult> {
-    const prepared = this.prepare(sender, recipient, message);
+    const prepared = prepareOutgoing(sender, recipient, message, this.options);
     return this.enqueue(
       prepared.recipient,
       prepared.message.messageId,
@@ -134,7 +127,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     if (!Array.isArray(recipients))
       throw new ValidationError('recipients', 'isArray', 'must be an array of agent ids');
     const prepared = recipients.map((recipient, index) =>
-      this.prepare(sender, recipient, message, `recipients[${index}]`),
+      prepareOutgoing(sender, recipient, message, this.options, `recipients[${index}]`),
     );
     return Promise.all(
       prepared.map((p) => this.enqueue(p.recipient, p.message.messageId, p.priority, p.body)),
@@ -142,7 +135,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async subscribeToMessages(agentId: AgentId, types: MessageType[]): Promise<MessageSubscription> {
-    const agent = this.agent(agentId, 'agentId');
+    const agent = validateAgentId(agentId, 'agentId');
     return this.subscriptions.add(agent, types);
   }
 
@@ -161,7 +154,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
     options: ReceiveOptions = {},
   ): Promise<ReceivedMessage | null> {
-    const agent = this.agent(agentId, 'agentId');
+    const agent = validateAgentId(agentId, 'agentId');
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
     await this.guard('receive', () => this.ensureReady());
@@ -175,8 +168,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
     options: ReceiveOptions = {},
   ): Promise<AckAndReceiveResult> {
-    const agent = this.agent(agentId, 'agentId');
-    const parsed = this.token(token);
+    const agent = validateAgentId(agentId, 'agentId');
+    const parsed = validateToken(token);
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
     await this.guard('ackAndReceive', () => this.ensureReady());
@@ -198,8 +191,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async ack(agentId: AgentId, token: string): Promise<boolean> {
-    const agent = this.agent(agentId, 'agentId');
-    const parsed = this.token(token);
+    const agent = validateAgentId(agentId, 'agentId');
+    const parsed = validateToken(token);
     const keys = this.keys.queue(agent);
     const result = await this.run(
       'ack',
@@ -216,8 +209,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     failure: FailureType | `${FailureType}` = FailureType.TRANSIENT,
     error?: string,
   ): Promise<boolean> {
-    const agent = this.agent(agentId, 'agentId');
-    const parsed = this.token(token);
+    const agent = validateAgentId(agentId, 'agentId');
+    const parsed = validateToken(token);
     if (!FAILURE_TYPES.has(failure)) {
       throw new ValidationError(
         'failure',
@@ -232,8 +225,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async extend(agentId: AgentId, token: string, visibilityTimeoutMs: number): Promise<boolean> {
-    const agent = this.agent(agentId, 'agentId');
-    this.token(token);
+    const agent = validateAgentId(agentId, 'agentId');
+    validateToken(token);
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const [code] = (await this.run(
       'extend',
@@ -245,7 +238,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async recoverPending(agentId?: AgentId): Promise<number> {
-    const agents = agentId ? [this.agent(agentId, 'agentId')] : await this.listQueues();
+    const agents = agentId ? [validateAgentId(agentId, 'agentId')] : await this.listQueues();
     let moved = 0;
     for (const agent of agents) {
       const keys = this.keys.queue(agent);
@@ -286,7 +279,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       correlationId,
       replyTo: this.inbox.agent,
     };
-    const prepared = this.prepare(sender, recipient, outgoing);
+    const prepared = prepareOutgoing(sender, recipient, outgoing, this.options);
     return this.inbox.await(
       correlationId,
       timeoutMs,
@@ -326,32 +319,15 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async deadLetters(agentId: AgentId, options: PageOptions = {}): Promise<QueueMessage[]> {
-    const agent = this.agent(agentId, 'agentId');
+    const agent = validateAgentId(agentId, 'agentId');
     const offset = assertInteger(options.offset ?? 0, 'offset', 0);
     const limit = assertInteger(options.limit ?? DEFAULT_PAGE_SIZE, 'limit', 1, 10_000);
     const keys = this.keys.queue(agent);
-    return this.guard('deadLetters', async () => {
-      const ids = await this.redis.zrange(keys.dead, offset, offset + limit - 1);
-      if (ids.length === 0) return [];
-      const [bodies, attempts, errors] = await Promise.all([
-        this.redis.hmget(keys.bodies, ...ids),
-        this.redis.hmget(keys.attempts, ...ids),
-        this.redis.hmget(keys.errors, ...ids),
-      ]);
-      return ids.map((id, i) =>
-        deadLetterEntry(
-          agent,
-          id,
-          bodies[i] ?? null,
-          Number(attempts[i] ?? 0),
-          errors[i] ?? undefined,
-        ),
-      );
-    });
+    return this.guard('deadLetters', () => readDeadLetters(this.redis, keys, agent, offset, limit));
   }
 
   async replayDeadLetters(agentId: AgentId, messageIds?: string[]): Promise<number> {
-    const agent = this.agent(agentId, 'agentId');
+    const agent = validateAgentId(agentId, 'agentId');
     if (
       messageIds !== undefined &&
       (!Array.isArray(messageIds) || !messageIds.every((id) => typeof id === 'string'))
@@ -369,7 +345,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async purgeDeadLetters(agentId: AgentId): Promise<number> {
-    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
+    const keys = this.keys.queue(validateAgentId(agentId, 'agentId'));
     return (await this.run(
       'purgeDeadLetters',
       QueueScripts.purge,
@@ -379,21 +355,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async stats(agentId: AgentId): Promise<QueueStats> {
-    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
-    return this.guard('stats', async () => {
-      const [high, normal, low, delayed, reserved, dead] = await Promise.all([
-        ...readyKeys(keys).map((key) => this.redis.llen(key)),
-        this.redis.zcard(keys.delayed),
-        this.redis.zcard(keys.reserved),
-        this.redis.zcard(keys.dead),
-      ]);
-      return {
-        ready: high + normal + low,
-        delayed: delayed,
-        reserved: reserved,
-        deadLettered: dead,
-      };
-    });
+    const keys = this.keys.queue(validateAgentId(agentId, 'agentId'));
+    return this.guard('stats', () => readStats(this.redis, keys));
   }
 
   /**
@@ -401,17 +364,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
    * `null` when none is ready. The head of each priority list is the oldest of its priority.
    */
   async oldestReadyAt(agentId: AgentId): Promise<string | null> {
-    const keys = this.keys.queue(this.agent(agentId, 'agentId'));
-    return this.guard('oldestReadyAt', async () => {
-      const heads = await Promise.all(readyKeys(keys).map((key) => this.redis.lindex(key, 0)));
-      const ids = heads.filter((id): id is string => id !== null);
-      if (ids.length === 0) return null;
-      const stored = await this.redis.hmget(keys.bodies, ...ids);
-      const times = stored
-        .map((value) => (value === null ? NaN : Number(/^(\d+):/.exec(value)?.[1])))
-        .filter((time) => Number.isFinite(time));
-      return times.length === 0 ? null : new Date(Math.min(...times)).toISOString();
-    });
+    const keys = this.keys.queue(validateAgentId(agentId, 'agentId'));
+    const oldest = await this.guard('oldestReadyAt', () => readOldestReadyAt(this.redis, keys));
+    return oldest === null ? null : new Date(oldest).toISOString();
   }
 
   async listQueues(): Promise<AgentId[]> {
@@ -425,39 +380,6 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   async close(): Promise<void> {
     this.waiter.close();
     await this.inbox.close();
-  }
-
-  private prepare(
-    sender: AgentId,
-    recipient: AgentId,
-    message: OutgoingMessage,
-    recipientField = 'recipient',
-  ) {
-    const from = this.agent(sender, 'sender');
-    const to = this.agent(recipient, recipientField);
-    if (typeof message !== 'object' || message === null) {
-      throw new ValidationError('message', 'isObject', 'must be an object');
-    }
-    assertMessageHasNoPrototypeKeys(message, 'message');
-    const payloadJson = serialisePayload(message.payload, 'message.payload', this.options);
-    const candidate: Record<string, unknown> = {
-      ...message,
-      payload: {},
-      messageId: message.messageId ?? randomUUID(),
-      sender: from,
-      recipient: to,
-      timestamp: message.timestamp ?? new Date().toISOString(),
-    };
-    const full =
-      plainMessage(candidate, message.timestamp === undefined) ??
-      validateDto(AgentMessageDto, candidate, 'message');
-    const priority = full.priority ?? MessagePriority.NORMAL;
-    return {
-      recipient: to,
-      message: full,
-      priority,
-      body: encodeBody(full, payloadJson, Date.parse(full.timestamp!)),
-    };
   }
 
   private async enqueue(
@@ -575,17 +497,6 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return result === NackResult.RETRY_SCHEDULED || result === NackResult.DEAD_LETTERED;
   }
 
-  private agent(id: AgentId, field: string): ResolvedAgentId {
-    const plain = plainAgentId(id);
-    if (plain) return plain;
-    assertNoPrototypeKey(id, field);
-    return resolveAgentId(validateDto(AgentIdDto, id, field));
-  }
-
-  private token(token: string): DeliveryToken {
-    return parseToken(token) ?? failToken();
-  }
-
   private async ensureIndexed(agent: ResolvedAgentId): Promise<void> {
     const member = formatAgentId(agent);
     if (this.indexed.has(member)) return;
@@ -635,56 +546,3 @@ export class RedisMessageCoordinator extends MessageCoordinator {
 
 /** Reply of reserve-message: `{1, token, stored, attempts, deadline}` or `{0, nextDue, now}`. */
 type ReserveReply = [number, string | number, string | number, number?, number?];
-
-function failToken(): never {
-  throw new ValidationError('token', 'matches', 'is not a delivery token');
-}
-
-function readyKeys(keys: QueueKeys): [string, string, string] {
-  return [
-    keys.ready[MessagePriority.HIGH],
-    keys.ready[MessagePriority.NORMAL],
-    keys.ready[MessagePriority.LOW],
-  ];
-}
-
-function reserveKeys(keys: QueueKeys): string[] {
-  return [
-    ...readyKeys(keys),
-    keys.delayed,
-    keys.reserved,
-    keys.bodies,
-    keys.attempts,
-    keys.seq,
-    keys.wake,
-  ];
-}
-
-function deadLetterEntry(
-  agent: ResolvedAgentId,
-  id: string,
-  stored: string | null,
-  attempts: number,
-  lastError: string | undefined,
-): QueueMessage {
-  try {
-    if (stored === null) throw new MalformedBodyError('body is missing');
-    return decodeStored(stored, agent, attempts, lastError);
-  } catch (error) {
-    // Keep an unreadable dead letter inspectable rather than hiding it.
-    return {
-      message: {
-        messageId: id,
-        sender: { type: 'unknown', instance: 'unknown' },
-        recipient: agent,
-        messageType: MessageType.EVENT,
-        payload: { malformed: stored },
-        routing: { tags: [] },
-      },
-      priority: MessagePriority.NORMAL,
-      enqueuedAt: new Date(0).toISOString(),
-      deliveryAttempts: attempts,
-      lastError: lastError ?? (error as Error).message,
-    };
-  }
-}
