@@ -10,7 +10,7 @@ module.exports = {
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   // A floor the suite must keep (the target is 100%; see README "Quality gates").
   coverageThreshold: {
-    global: { statements: 86, branches: 83, functions: 79, lines: 87 },
+    global: { statements: 93, branches: 88, functions: 90, lines: 95 },
   },
   testTimeout: 30000,
   projects: [

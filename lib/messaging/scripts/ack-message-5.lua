@@ -20,7 +20,8 @@ redis.call('HDEL', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[2])
 redis.call('HDEL', KEYS[5], ARGV[2])
 local enqueued = stored and tonumber(string.match(stored, '^(%d+):'))
-if enqueued then
+-- A window of 0 remembers nothing; decided without the clock, which can step back.
+if enqueued and tonumber(ARGV[3]) > 0 then
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000.0 + math.floor(tonumber(time[2]) / 1000)
   local until_ms = enqueued + tonumber(ARGV[3])

@@ -16,7 +16,7 @@ local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, id in ipairs(ids) do
   local stored = redis.call('HGET', KEYS[2], id)
   local enqueued = stored and tonumber(string.match(stored, '^(%d+):'))
-  if enqueued and enqueued + tonumber(ARGV[1]) > now then
+  if enqueued and tonumber(ARGV[1]) > 0 and enqueued + tonumber(ARGV[1]) > now then
     redis.call('ZADD', KEYS[5], string.format('%.0f', enqueued + tonumber(ARGV[1])), id)
   end
   redis.call('HDEL', KEYS[2], id)
