@@ -1,3 +1,4 @@
+import { sleep } from '../common/sleep';
 import { randomBytes } from 'node:crypto';
 import { RequestTimeoutError, ClosedError, OperationAbortedError } from '../errors';
 import type { ResolvedAgentId } from './models/agent-id';
@@ -110,7 +111,7 @@ export class ReplyInbox {
         this.pending.get(message.correlationId)?.resolve(message);
       }
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, INBOX_ERROR_BACKOFF_MS).unref());
+      await sleep(INBOX_ERROR_BACKOFF_MS, this.stop.signal);
     }
   }
 

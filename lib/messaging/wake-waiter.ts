@@ -1,3 +1,4 @@
+import { sleep } from '../common/sleep';
 import type { RedisClient } from '../common/redis-client';
 
 /**
@@ -20,7 +21,8 @@ export class WakeWaiter {
   async wait(wakeKey: string, ms: number, signal?: AbortSignal): Promise<void> {
     if (this.closed || ms <= 0 || signal?.aborted) return;
     if (!this.blocking) {
-      await abortableSleep(Math.min(ms, this.pollIntervalMs), signal);
+      // A receive in progress is work in progress: the poll keeps the process alive.
+      await sleep(Math.min(ms, this.pollIntervalMs), signal, true);
       return;
     }
     const connection = this.idle.pop() ?? this.client.duplicate();
@@ -51,21 +53,4 @@ export class WakeWaiter {
     this.idle.length = 0;
     this.busy.clear();
   }
-}
-
-/**
- * Resolves after `ms`, or early when `signal` fires. The timer keeps the process alive, as a
- * blocked socket would: a receive in progress is work in progress.
- */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

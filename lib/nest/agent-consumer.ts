@@ -1,3 +1,4 @@
+import { sleep } from '../common/sleep';
 import { Logger } from '@nestjs/common';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../messaging/models/agent-id';
@@ -104,7 +105,7 @@ export class AgentConsumer {
         this.logger.warn(
           `${formatAgentId(this.agent.agentId)}: receive failed: ${(error as Error).message}`,
         );
-        await pause(errorBackoffMs, signal);
+        await sleep(errorBackoffMs, signal);
       }
     }
   }
@@ -141,18 +142,5 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
   });
 }

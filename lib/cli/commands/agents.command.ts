@@ -1,3 +1,4 @@
+import { sleep } from '../../common/sleep';
 import type { Command } from 'commander';
 import { formatAgentId } from '../../messaging/models/agent-id';
 import { RedisAgentRegistry } from '../../registry/redis-agent-registry';
@@ -62,7 +63,7 @@ export function registerAgentsCommand(program: Command, run: Runner, stop: Abort
           try {
             await printAgents(ctx, registry);
             while (options.watch !== undefined && !stop.aborted) {
-              await new Promise((resolve) => setTimeout(resolve, every));
+              await sleep(every, stop, true);
               if (stop.aborted) break;
               ctx.output.out(ctx.json ? '' : `\n-- ${new Date().toISOString()}`);
               await printAgents(ctx, registry);

@@ -1,25 +1,6 @@
 import Redis from 'ioredis';
-import { WakeWaiter, abortableSleep } from '../../../lib/messaging/wake-waiter';
+import { WakeWaiter } from '../../../lib/messaging/wake-waiter';
 import { REDIS_URL, sleep, uniquePrefix } from '../../support/redis';
-
-describe('abortableSleep', () => {
-  it('resolves after the time, or at once when aborted', async () => {
-    let started = Date.now();
-    await abortableSleep(40);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
-
-    const controller = new AbortController();
-    started = Date.now();
-    const pending = abortableSleep(5_000, controller.signal);
-    controller.abort();
-    await pending;
-    expect(Date.now() - started).toBeLessThan(1_000);
-
-    started = Date.now();
-    await abortableSleep(5_000, AbortSignal.abort());
-    expect(Date.now() - started).toBeLessThan(100);
-  });
-});
 
 describe('WakeWaiter', () => {
   const key = `${uniquePrefix('wake')}:wake`;
