@@ -13,9 +13,19 @@ export interface LuaScript {
 }
 
 const KEY_COUNT = /-(\d+)\.lua$/;
+const INCLUDE = /^--#include (\S+\.lua)$/gm;
+
+/** Reads a Lua file with every `--#include <file>` line replaced by that file, recursively. */
+function readLua(dir: string, file: string): string {
+  return readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_line, included: string) =>
+    readLua(dir, included),
+  );
+}
 
 /**
  * Loads `<dir>/<file>`; the key count comes from the file name (`send-message-8.lua` takes 8).
+ * `--#include <file>` lines are replaced by that file of the same folder, so scripts share
+ * fragments and combined operations reuse single-operation scripts instead of copying them.
  */
 export function loadLuaScript(dir: string, file: string): LuaScript {
   const match = KEY_COUNT.exec(file);
@@ -24,7 +34,7 @@ export function loadLuaScript(dir: string, file: string): LuaScript {
   return {
     command: `tta_${name}`,
     keys: Number(match[1]),
-    lua: readFileSync(join(dir, file), 'utf8'),
+    lua: readLua(dir, file),
   };
 }
 

@@ -1,30 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { QueueKeys } from '../common/key-layout';
-import { loadLuaScript, type LuaScript } from '../common/lua-script';
+import { loadLuaScript } from '../common/lua-script';
 import { MessagePriority } from './models/message.enums';
 
 const dir = `${__dirname}/scripts`;
-const INCLUDE = /^--#include (\S+\.lua)$/gm;
-
-/**
- * Loads a script that composes others: each `--#include <file>` line is replaced with that
- * file, so combined operations reuse the single-operation scripts instead of copying them.
- */
-function loadComposedScript(file: string): LuaScript {
-  const script = loadLuaScript(dir, file);
-  const lua = script.lua.replace(INCLUDE, (_line, included: string) =>
-    readFileSync(join(dir, included), 'utf8'),
-  );
-  return { ...script, lua };
-}
-
 /** The coordinator's Lua scripts, one per state change. */
 export const QueueScripts = {
   send: loadLuaScript(dir, 'send-message-8.lua'),
   reserve: loadLuaScript(dir, 'reserve-message-9.lua'),
   ack: loadLuaScript(dir, 'ack-message-5.lua'),
-  ackAndReserve: loadComposedScript('ack-and-reserve-11.lua'),
+  ackAndReserve: loadLuaScript(dir, 'ack-and-reserve-11.lua'),
   nack: loadLuaScript(dir, 'nack-message-7.lua'),
   extend: loadLuaScript(dir, 'extend-reservation-1.lua'),
   recover: loadLuaScript(dir, 'recover-expired-10.lua'),

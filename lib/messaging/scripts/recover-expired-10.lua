@@ -14,6 +14,7 @@
 
   Returns {moved, dead-lettered}.
 ]]
+--#include ready-list-for.lua
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000.0 + math.floor(tonumber(time[2]) / 1000)
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%.0f', now), 'LIMIT', 0, tonumber(ARGV[2]))
@@ -29,10 +30,7 @@ for _, token in ipairs(expired) do
       redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[9]), id)
       dead = dead + 1
     else
-      local priority = string.match(stored, '^%d+:(%d):')
-      local ready = KEYS[7]
-      if priority == '9' then ready = KEYS[6] elseif priority == '1' then ready = KEYS[8] end
-      redis.call('LPUSH', ready, id)
+      redis.call('LPUSH', ready_list_for(stored, KEYS[6], KEYS[7], KEYS[8]), id)
     end
   end
 end

@@ -10,6 +10,7 @@
 
   Returns the number of messages put back.
 ]]
+--#include ready-list-for.lua
 local ids = ARGV
 if #ids == 0 then
   ids = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -21,10 +22,7 @@ for _, id in ipairs(ids) do
     redis.call('HDEL', KEYS[3], id)
     redis.call('HDEL', KEYS[4], id)
     if stored then
-      local priority = string.match(stored, '^%d+:(%d):')
-      local ready = KEYS[6]
-      if priority == '9' then ready = KEYS[5] elseif priority == '1' then ready = KEYS[7] end
-      redis.call('RPUSH', ready, id)
+      redis.call('RPUSH', ready_list_for(stored, KEYS[5], KEYS[6], KEYS[7]), id)
       moved = moved + 1
     end
   end

@@ -16,6 +16,7 @@
   integer replies lose precision on some Lua hosts.
   A token is "<sequence>:<attempts>:<id>".
 ]]
+--#include ready-list-for.lua
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000.0 + math.floor(tonumber(time[2]) / 1000)
 
@@ -24,10 +25,7 @@ for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[4], id)
   local stored = redis.call('HGET', KEYS[6], id)
   if stored then
-    local priority = string.match(stored, '^%d+:(%d):')
-    local ready = KEYS[2]
-    if priority == '9' then ready = KEYS[1] elseif priority == '1' then ready = KEYS[3] end
-    redis.call('RPUSH', ready, id)
+    redis.call('RPUSH', ready_list_for(stored, KEYS[1], KEYS[2], KEYS[3]), id)
   end
 end
 
