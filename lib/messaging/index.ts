@@ -8,3 +8,4 @@ export {
 export { REPLY_INBOX_TYPE } from './reply-inbox';
 export { BODY_FORMAT_VERSION } from './message-codec';
 export { createMessage, type PreparedMessage } from './outgoing-message';
+export { GENERATED_ID_LENGTH, newMessageId } from './message-id';

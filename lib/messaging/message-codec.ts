@@ -1,4 +1,10 @@
-import { formatAgentId, parseAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
+import {
+  DEFAULT_INSTANCE,
+  formatAgentId,
+  parseAgentId,
+  type AgentId,
+  type ResolvedAgentId,
+} from './models/agent-id';
 import {
   MESSAGE_ID_PATTERN,
   type AgentMessage,
@@ -22,34 +28,40 @@ const PRIORITIES = new Set<number>([
 export class MalformedBodyError extends Error {}
 
 /**
+ * The sender as stored: `type` when its instance is the default one, else `type/instance`.
+ * Agent types cannot contain `/`, so the short form is unambiguous.
+ */
+function compactAgentId(id: AgentId): string {
+  const instance = id.instance ?? DEFAULT_INSTANCE;
+  return instance === DEFAULT_INSTANCE ? id.type : `${id.type}/${instance}`;
+}
+
+/**
  * Encodes a validated message as the compact body kept once per recipient:
- * `[1, id, senderType, senderInstance, type, payload, timestampMs, priority, correlationId, replyTo, routing]`,
- * trailing empty fields left out. The recipient is implied by the queue holding it.
+ * `[1, sender, type, payload, timestampMs, correlationId, replyTo, routing]`, trailing empty
+ * fields left out. The id is the key the body is stored under, the priority sits in the
+ * stored header and the recipient is the queue holding it, so none of them is repeated.
+ *
+ * @param timestampMs the sender's own timestamp; `null` when it gave none, and the message
+ *   then carries the server's enqueue time as its timestamp
  */
 export function encodeBody(
   message: AgentMessage,
   payloadJson: string,
-  timestampMs: number,
+  timestampMs: number | null,
 ): string {
-  const sender = message.sender;
   const routing = message.routing;
   const hasRouting =
     routing !== undefined && (routing.topic !== undefined || routing.tags.length > 0);
   const tail: unknown[] = [
+    timestampMs,
     message.correlationId ?? null,
     message.replyTo ? formatAgentId(message.replyTo) : null,
     hasRouting ? routing : null,
   ];
   while (tail.length > 0 && tail[tail.length - 1] === null) tail.pop();
-  const head = [
-    BODY_FORMAT_VERSION,
-    message.messageId,
-    sender.type,
-    sender.instance ?? 'default',
-    message.messageType,
-  ];
-  const rest = [timestampMs, message.priority ?? MessagePriority.NORMAL, ...tail];
-  return `${JSON.stringify(head).slice(0, -1)},${payloadJson},${JSON.stringify(rest).slice(1)}`;
+  const head = `[${BODY_FORMAT_VERSION},${JSON.stringify(compactAgentId(message.sender))},${JSON.stringify(message.messageType)},${payloadJson}`;
+  return tail.length === 0 ? `${head}]` : `${head},${JSON.stringify(tail).slice(1)}`;
 }
 
 function fail(reason: string): never {
@@ -63,6 +75,12 @@ function isObject(value: unknown): value is JsonObject {
 function readAgent(text: unknown, field: string): ResolvedAgentId {
   const id = typeof text === 'string' ? parseAgentId(text) : null;
   return id ?? fail(`${field} is not an agent id`);
+}
+
+function readSender(text: unknown): ResolvedAgentId {
+  if (typeof text === 'string' && !text.includes('/'))
+    return readAgent(`${text}/${DEFAULT_INSTANCE}`, 'sender');
+  return readAgent(text, 'sender');
 }
 
 function readRouting(value: unknown): RoutingKey {
@@ -82,15 +100,20 @@ function readRouting(value: unknown): RoutingKey {
 /**
  * Reads a stored value (`enqueuedAt:priority:body`) back into a queue message.
  *
+ * @param messageId the id the value is stored under
  * @throws MalformedBodyError when anything in it is not as {@link encodeBody} writes it
  */
 export function decodeStored(
   stored: string,
+  messageId: string,
   recipient: AgentId,
   attempts: number,
   lastError?: string,
 ): QueueMessage {
   const header = /^(\d+):(\d):/.exec(stored) ?? fail('missing enqueuedAt:priority header');
+  if (!MESSAGE_ID_PATTERN.test(messageId)) fail('messageId is malformed');
+  const priority = Number(header[2]);
+  if (!PRIORITIES.has(priority)) fail('priority is unknown');
   let body: unknown;
   try {
     body = JSON.parse(stored.slice(header[0].length));
@@ -99,41 +122,21 @@ export function decodeStored(
   }
   if (!Array.isArray(body) || body[0] !== BODY_FORMAT_VERSION)
     fail('body is not a version 1 array');
-  const [
-    ,
-    id,
-    senderType,
-    senderInstance,
-    type,
-    payload,
-    timestampMs,
-    priority,
-    correlationId,
-    replyTo,
-    routing,
-  ] = body as unknown[];
-  if (typeof id !== 'string' || !MESSAGE_ID_PATTERN.test(id)) fail('messageId is malformed');
-  // Both halves must be strings: `String(null)` would pass as the instance "null".
-  const sender = readAgent(
-    typeof senderType === 'string' && typeof senderInstance === 'string'
-      ? `${senderType}/${senderInstance}`
-      : undefined,
-    'sender',
-  );
+  const [, sender, type, payload, timestampMs, correlationId, replyTo, routing] = body as unknown[];
   if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) fail('messageType is unknown');
   if (!isObject(payload)) fail('payload is not an object');
-  if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs))
-    fail('timestamp is malformed');
-  if (typeof priority !== 'number' || !PRIORITIES.has(priority)) fail('priority is unknown');
+  const enqueuedAt = Number(header[1]);
+  const sentAt = timestampMs ?? enqueuedAt;
+  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt)) fail('timestamp is malformed');
   const message: AgentMessage = {
-    messageId: id,
-    sender,
-    recipient: { type: recipient.type, instance: recipient.instance ?? 'default' },
+    messageId,
+    sender: readSender(sender),
+    recipient: { type: recipient.type, instance: recipient.instance ?? DEFAULT_INSTANCE },
     messageType: type as MessageType,
     payload,
-    priority: priority,
+    priority,
     routing: readRouting(routing),
-    timestamp: new Date(timestampMs).toISOString(),
+    timestamp: new Date(sentAt).toISOString(),
   };
   if (correlationId !== undefined && correlationId !== null) {
     if (typeof correlationId !== 'string') fail('correlationId is malformed');
@@ -142,8 +145,8 @@ export function decodeStored(
   if (replyTo !== undefined && replyTo !== null) message.replyTo = readAgent(replyTo, 'replyTo');
   const queueMessage: QueueMessage = {
     message,
-    priority: message.priority!,
-    enqueuedAt: new Date(Number(header[1])).toISOString(),
+    priority,
+    enqueuedAt: new Date(enqueuedAt).toISOString(),
     deliveryAttempts: attempts,
   };
   if (lastError !== undefined) queueMessage.lastError = lastError;
@@ -190,7 +193,7 @@ export function decodeDeadLetter(
 ): QueueMessage {
   try {
     if (stored === null) throw new MalformedBodyError('body is missing');
-    return decodeStored(stored, agent, attempts, lastError);
+    return decodeStored(stored, id, agent, attempts, lastError);
   } catch (error) {
     // Keep an unreadable dead letter inspectable rather than hiding it.
     return {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { serialisePayload, validateDto, type PayloadLimits } from '../common/validate';
 import { ValidationError } from '../errors';
 import { encodeBody, parseToken, type DeliveryToken } from './message-codec';
+import { newMessageId } from './message-id';
 import type { OutgoingMessage } from './message-coordinator';
 import { AgentIdDto, resolveAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
 import { AgentMessageDto, type AgentMessage } from './models/agent-message';
@@ -64,7 +64,7 @@ export function completeMessage(
   const candidate: Record<string, unknown> = {
     ...message,
     payload: {},
-    messageId: message.messageId ?? randomUUID(),
+    messageId: message.messageId ?? newMessageId(),
     sender: from,
     recipient: to,
     timestamp: message.timestamp ?? new Date().toISOString(),
@@ -93,7 +93,12 @@ export function prepareOutgoing(
     recipient: completed.recipient,
     message: full,
     priority: full.priority ?? MessagePriority.NORMAL,
-    body: encodeBody(full, completed.payloadJson, Date.parse(full.timestamp!)),
+    // A timestamp the sender did not give is the enqueue time, which the stored header holds.
+    body: encodeBody(
+      full,
+      completed.payloadJson,
+      message.timestamp === undefined ? null : Date.parse(full.timestamp!),
+    ),
   };
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
@@ -46,6 +45,7 @@ import type {
 } from './models/queue-message';
 import { NackResult, QueueScripts, SendResult } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
+import { newMessageId } from './message-id';
 import { prepareOutgoing, validateAgentId, validateToken } from './outgoing-message';
 import { readyKeys, reserveKeys } from './queue-scripts';
 import { SubscriptionStore } from './subscription-store';
@@ -272,7 +272,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     options: RequestOptions,
   ): Promise<AgentMessage> {
     const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
-    const correlationId = message.correlationId ?? randomUUID();
+    const correlationId = message.correlationId ?? newMessageId();
     const outgoing: OutgoingMessage = {
       ...message,
       messageType: MessageType.REQUEST,
@@ -460,8 +460,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     try {
       // An id planted by something else may be no valid message id: then the token could never
       // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
-      if (!parseToken(token)) throw new MalformedBodyError('message id in the queue is malformed');
-      const queueMessage = decodeStored(String(reply[2]), agent, attempts);
+      const issued = parseToken(token);
+      if (!issued) throw new MalformedBodyError('message id in the queue is malformed');
+      const queueMessage = decodeStored(String(reply[2]), issued.messageId, agent, attempts);
       return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
     } catch (error) {
       if (!(error instanceof MalformedBodyError)) throw error;

@@ -11,7 +11,7 @@ describe('createMessage', () => {
         payload: { task: 1 },
       },
     );
-    expect(message.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(message.messageId).toMatch(/^[0-9A-Za-z]{16}$/);
     expect(Date.parse(message.timestamp!)).toBeGreaterThanOrEqual(before - 1);
     expect(message.sender).toEqual({ type: 'planner', instance: 'default' });
     expect(message.recipient).toEqual({ type: 'worker', instance: 'w1' });

@@ -33,6 +33,7 @@ function roundTrip(m: AgentMessage, attempts = 0, lastError?: string) {
   const body = encodeBody(m, JSON.stringify(m.payload), timestampMs);
   return decodeStored(
     stored(body, 1_700_000_000_123, m.priority ?? 5),
+    m.messageId,
     recipient,
     attempts,
     lastError,
@@ -84,30 +85,52 @@ describe('message codec', () => {
     const body = encodeBody(message({ payload: { k: 'v' } }), '{"k":"v"}', timestampMs);
     expect(JSON.parse(body)).toEqual([
       BODY_FORMAT_VERSION,
-      'codec-0001',
-      'planner',
-      'p1',
+      'planner/p1',
       'request',
       { k: 'v' },
       timestampMs,
-      9,
     ]);
     const withReply = encodeBody(message({ replyTo: { type: 'r' } }), '{}', timestampMs);
     expect(JSON.parse(withReply)).toEqual([
       1,
-      'codec-0001',
-      'planner',
-      'p1',
+      'planner/p1',
       'request',
       {},
       timestampMs,
-      9,
       null,
       'r/default',
     ]);
   });
 
-  const valid = JSON.stringify([1, 'codec-0001', 'planner', 'p1', 'event', {}, timestampMs, 5]);
+  it('stores neither the id, the priority nor a default sender instance', () => {
+    const body = encodeBody(
+      message({ sender: { type: 'planner', instance: 'default' }, payload: {} }),
+      '{}',
+      null,
+    );
+    expect(body).toBe('[1,"planner","request",{}]');
+  });
+
+  it('gives a message stored without timestamp its enqueue time', () => {
+    const body = encodeBody(message({ correlationId: 'corr-00002' }), '{}', null);
+    expect(JSON.parse(body)).toEqual([1, 'planner/p1', 'request', {}, null, 'corr-00002']);
+    const decoded = decodeStored(stored(body, 1_700_000_000_456), 'codec-0001', recipient, 0);
+    expect(decoded.message.timestamp).toBe(new Date(1_700_000_000_456).toISOString());
+    expect(decoded.enqueuedAt).toBe(decoded.message.timestamp);
+    expect(decoded.message.correlationId).toBe('corr-00002');
+  });
+
+  it('reads the priority from the header', () => {
+    const body = encodeBody(message(), '{}', timestampMs);
+    expect(decodeStored(stored(body, 1, 1), 'codec-0001', recipient, 0).priority).toBe(
+      MessagePriority.LOW,
+    );
+    expect(decodeStored(stored(body, 1, 5), 'codec-0001', recipient, 0).message.priority).toBe(
+      MessagePriority.NORMAL,
+    );
+  });
+
+  const valid = JSON.stringify([1, 'planner/p1', 'event', {}, timestampMs]);
   const withField = (index: number, value: unknown) => {
     const array = JSON.parse(valid) as unknown[];
     array[index] = value;
@@ -119,33 +142,45 @@ describe('message codec', () => {
     ['truncated JSON', stored(valid.slice(0, -3)), 'body is not JSON'],
     ['an object body', stored('{"v":1}'), 'body is not a version 1 array'],
     ['version 2', stored(withField(0, 2)), 'body is not a version 1 array'],
-    ['a bad message id', stored(withField(1, 'bad id')), 'messageId is malformed'],
-    ['a numeric message id', stored(withField(1, 123456)), 'messageId is malformed'],
-    ['a bad sender type', stored(withField(2, 'a:b')), 'sender is not an agent id'],
-    ['a missing sender instance', stored(withField(3, null)), 'sender is not an agent id'],
-    ['a numeric sender type', stored(withField(2, 42)), 'sender is not an agent id'],
-    ['an unknown type', stored(withField(4, 'foo')), 'messageType is unknown'],
-    ['an array payload', stored(withField(5, [])), 'payload is not an object'],
-    ['a null payload', stored(withField(5, null)), 'payload is not an object'],
-    ['a string timestamp', stored(withField(6, '2024')), 'timestamp is malformed'],
-    ['priority 7', stored(withField(7, 7)), 'priority is unknown'],
-    ['a numeric correlation id', stored(withField(8, 5)), 'correlationId is malformed'],
-    ['a bad replyTo', stored(withField(9, 'no-slash')), 'replyTo is not an agent id'],
-    ['a numeric replyTo', stored(withField(9, 42)), 'replyTo is not an agent id'],
-    ['routing that is a string', stored(withField(10, 'r')), 'routing is malformed'],
-    ['routing without tags', stored(withField(10, { topic: 't' })), 'routing is malformed'],
-    ['routing with a numeric tag', stored(withField(10, { tags: [1] })), 'routing is malformed'],
+    ['a bad sender', stored(withField(1, 'a:b')), 'sender is not an agent id'],
+    ['a bad sender instance', stored(withField(1, 'a/b:c')), 'sender is not an agent id'],
+    ['a null sender', stored(withField(1, null)), 'sender is not an agent id'],
+    ['a numeric sender', stored(withField(1, 42)), 'sender is not an agent id'],
+    ['an unknown type', stored(withField(2, 'foo')), 'messageType is unknown'],
+    ['an array payload', stored(withField(3, [])), 'payload is not an object'],
+    ['a null payload', stored(withField(3, null)), 'payload is not an object'],
+    ['a string timestamp', stored(withField(4, '2024')), 'timestamp is malformed'],
+    ['priority 7', stored(valid, 1, 7), 'priority is unknown'],
+    ['a numeric correlation id', stored(withField(5, 5)), 'correlationId is malformed'],
+    ['a bad replyTo', stored(withField(6, 'no-slash')), 'replyTo is not an agent id'],
+    ['a numeric replyTo', stored(withField(6, 42)), 'replyTo is not an agent id'],
+    ['routing that is a string', stored(withField(7, 'r')), 'routing is malformed'],
+    ['routing without tags', stored(withField(7, { topic: 't' })), 'routing is malformed'],
+    ['routing with a numeric tag', stored(withField(7, { tags: [1] })), 'routing is malformed'],
   ];
 
+  it('refuses a malformed message id with MalformedBodyError', () => {
+    for (const id of ['bad id', 'short', 'x'.repeat(129)]) {
+      expect(() => decodeStored(stored(valid), id, recipient, 0)).toThrow('messageId is malformed');
+    }
+  });
+
   it.each(malformed)('refuses %s with MalformedBodyError', (_name, text, reason) => {
-    expect(() => decodeStored(text, recipient, 0)).toThrow(MalformedBodyError);
-    expect(() => decodeStored(text, recipient, 0)).toThrow(reason);
+    expect(() => decodeStored(text, 'codec-0001', recipient, 0)).toThrow(MalformedBodyError);
+    expect(() => decodeStored(text, 'codec-0001', recipient, 0)).toThrow(reason);
   });
 
   it('ignores a non-string topic and accepts null routing', () => {
-    const routed = decodeStored(stored(withField(10, { topic: 5, tags: ['a'] })), recipient, 0);
+    const routed = decodeStored(
+      stored(withField(7, { topic: 5, tags: ['a'] })),
+      'codec-0001',
+      recipient,
+      0,
+    );
     expect(routed.message.routing).toEqual({ tags: ['a'] });
-    expect(decodeStored(stored(withField(10, null)), recipient, 0).message.routing).toEqual({
+    expect(
+      decodeStored(stored(withField(7, null)), 'codec-0001', recipient, 0).message.routing,
+    ).toEqual({
       tags: [],
     });
   });
@@ -186,9 +221,11 @@ describe('delivery tokens', () => {
 describe('decoding for a recipient given without instance', () => {
   it('fills in the default instance', () => {
     const body = encodeBody(message(), '{}', timestampMs);
-    expect(decodeStored(stored(body), { type: 'solo' }, 0).message.recipient).toEqual({
-      type: 'solo',
-      instance: 'default',
-    });
+    expect(decodeStored(stored(body), 'codec-0001', { type: 'solo' }, 0).message.recipient).toEqual(
+      {
+        type: 'solo',
+        instance: 'default',
+      },
+    );
   });
 });
