@@ -63,7 +63,11 @@ export async function openContext(options: GlobalOptions, output: Output): Promi
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    const reason = (connectionError ?? (error as Error)).message;
+    const reason = (
+      connectionError ??
+      /* istanbul ignore next -- with retryStrategy null ioredis emits 'error' before connect() rejects */
+      (error as Error)
+    ).message;
     throw new CliError(`cannot reach Redis at ${options.url}: ${reason}`);
   }
   const json = options.json === true;

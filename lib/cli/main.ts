@@ -45,14 +45,15 @@ export async function runCli(
     action: (ctx: CliContext) => Promise<void>,
     check?: () => void,
   ): Promise<void> => {
-    const globals = program.opts<Partial<GlobalOptions>>();
+    // `--prefix` has a default, so commander always fills it in.
+    const globals = program.opts<Partial<GlobalOptions> & Pick<GlobalOptions, 'prefix'>>();
     let ctx: CliContext | undefined;
     try {
       check?.();
       ctx = await openContext(
         {
           url: globals.url ?? process.env.REDIS_URL ?? DEFAULT_URL,
-          prefix: globals.prefix ?? DEFAULT_KEY_PREFIX,
+          prefix: globals.prefix,
           json: globals.json,
         },
         output,
