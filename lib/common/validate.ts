@@ -2,21 +2,21 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError as ClassValidationError } from 'class-validator';
 import { ConfigurationError, PayloadTooLargeError, ValidationError } from '../errors';
 
+/**
+ * The first failure under `error`, depth first. class-validator strips errors that have neither
+ * constraints nor children, so an error without constraints always has a failing child.
+ */
 function firstFailure(
-  errors: ClassValidationError[],
+  error: ClassValidationError,
   path: string,
-): { field: string; rule: string; detail: string } | undefined {
-  for (const error of errors) {
-    const field = `${path}.${error.property}`;
-    const constraints = error.constraints ? Object.entries(error.constraints) : [];
-    if (constraints.length > 0) {
-      const [rule, detail] = constraints[0];
-      return { field, rule, detail };
-    }
-    const nested = firstFailure(error.children ?? [], field);
-    if (nested) return nested;
+): { field: string; rule: string; detail: string } {
+  const field = `${path}.${error.property}`;
+  const constraints = Object.entries(error.constraints ?? {});
+  if (constraints.length > 0) {
+    const [rule, detail] = constraints[0];
+    return { field, rule, detail };
   }
-  return undefined;
+  return firstFailure((error.children as ClassValidationError[])[0], field);
 }
 
 /**
@@ -39,8 +39,8 @@ export function validateDto<T extends object>(
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   });
-  const failure = firstFailure(errors, label);
-  if (failure) {
+  if (errors.length > 0) {
+    const failure = firstFailure(errors[0], label);
     const detail = failure.detail.replace(/^[^ ]+ /, '');
     throw new ValidationError(failure.field, failure.rule, detail);
   }
