@@ -1,6 +1,7 @@
 import { sleep } from '../common/sleep';
 import { Logger } from '@nestjs/common';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
+import type { ReceivedMessage } from '../messaging/models/queue-message';
 import { formatAgentId } from '../messaging/models/agent-id';
 import { OperationAbortedError } from '../errors';
 import type { AgentDefinition } from './agent.definition';
@@ -25,10 +26,13 @@ export interface AgentConsumerStopResult {
 }
 
 /**
- * The receive loop of one agent: reserves messages with a blocking `receive`, runs up to
- * `concurrency` handlers at once, and returns expired reservations to the queue every
- * `recoverIntervalMs`. Stopping interrupts the wait, drains running handlers for up to
- * `shutdownTimeoutMs`, and leaves anything unfinished reserved for the next consumer.
+ * The receive loop of one agent. A single loop reserves messages with a blocking `receive`
+ * while fewer than `concurrency` handlers run; each handled message is acknowledged with
+ * `ackAndReceive`, which reserves the agent's next message in the same round trip, so a busy
+ * agent runs up to `concurrency` chains of handlers at one round trip per message and waits
+ * on one blocking connection only. Expired reservations are returned to the queue every
+ * `recoverIntervalMs`, busy or not. Stopping interrupts the wait, drains running handlers for
+ * up to `shutdownTimeoutMs`, and leaves anything unfinished reserved for the next consumer.
  */
 export class AgentConsumer {
   private readonly logger = new Logger('AgentCoordination');
@@ -67,7 +71,7 @@ export class AgentConsumer {
   async stop(): Promise<AgentConsumerStopResult> {
     this.stopReceiving.abort();
     await this.loop;
-    const drained = await settleWithin([...this.inFlight], this.agent.consumer.shutdownTimeoutMs);
+    const drained = await settleWithin(this.inFlight, this.agent.consumer.shutdownTimeoutMs);
     if (drained) return { abandoned: 0 };
     const abandoned = this.inFlight.size;
     this.abandon.abort(new OperationAbortedError('message handler', 'shutdown'));
@@ -81,24 +85,18 @@ export class AgentConsumer {
     const { concurrency, visibilityTimeoutMs, receiveWaitMs, errorBackoffMs } = this.agent.consumer;
     const signal = this.stopReceiving.signal;
     while (!signal.aborted) {
-      if (this.inFlight.size >= concurrency) {
-        await Promise.race([...this.inFlight, this.stopping]);
-        continue;
-      }
       try {
         await this.recoverWhenDue();
+        if (this.inFlight.size >= concurrency) {
+          await this.untilSlotOrRecovery();
+          continue;
+        }
         const delivery = await this.coordinator.receive(this.agent.agentId, visibilityTimeoutMs, {
           waitMs: receiveWaitMs,
           signal,
         });
         this.consecutiveErrors = 0;
-        if (!delivery) continue;
-        this.received += 1;
-        // A message reserved while stopping is handled like any other: nothing is dropped.
-        const task = this.dispatcher
-          .dispatch(this.agent, delivery, this.abandon.signal)
-          .finally(() => this.inFlight.delete(task));
-        this.inFlight.add(task);
+        if (delivery) this.startChain(delivery);
       } catch (error) {
         if (signal.aborted) break;
         this.consecutiveErrors += 1;
@@ -107,6 +105,50 @@ export class AgentConsumer {
         );
         await sleep(errorBackoffMs, signal);
       }
+    }
+  }
+
+  /**
+   * Handles `first`, then whatever the acknowledgement reserved next, until the queue has
+   * nothing ready or the consumer stops. A message reserved while stopping is handled like
+   * any other: nothing is dropped.
+   */
+  private startChain(first: ReceivedMessage): void {
+    const chain = (async () => {
+      let delivery: ReceivedMessage | null = first;
+      while (delivery) {
+        this.received += 1;
+        let next: ReceivedMessage | null = null;
+        await this.dispatcher.dispatch(this.agent, delivery, this.abandon.signal, async (token) => {
+          if (this.stopReceiving.signal.aborted)
+            return this.coordinator.ack(this.agent.agentId, token);
+          const result = await this.coordinator.ackAndReceive(
+            this.agent.agentId,
+            token,
+            this.agent.consumer.visibilityTimeoutMs,
+          );
+          next = result.next;
+          return result.acknowledged;
+        });
+        delivery = next;
+      }
+    })().finally(() => this.inFlight.delete(chain));
+    this.inFlight.add(chain);
+  }
+
+  /** Waits until a chain ends, the consumer stops, or the next recovery is due. */
+  private async untilSlotOrRecovery(): Promise<void> {
+    const interval = this.agent.consumer.recoverIntervalMs;
+    const cancel = new AbortController();
+    const waits: Promise<void>[] = [...this.inFlight, this.stopping];
+    if (interval > 0) {
+      const due = this.lastRecovery + interval - Date.now();
+      waits.push(sleep(Math.max(0, due), cancel.signal));
+    }
+    try {
+      await Promise.race(waits);
+    } finally {
+      cancel.abort();
     }
   }
 
@@ -124,23 +166,28 @@ export class AgentConsumer {
 }
 
 /** Whether every task settled within `ms`; the timer never keeps the process alive. */
-async function settleWithin(tasks: Promise<unknown>[], ms: number): Promise<boolean> {
-  if (tasks.length === 0) return true;
+async function settleWithin(running: Set<Promise<void>>, ms: number): Promise<boolean> {
+  if (running.size === 0) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
     timer.unref();
   });
   try {
-    return await Promise.race([Promise.allSettled(tasks).then(() => true as const), timeout]);
+    return await Promise.race([untilEmpty(running).then(() => true as const), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** Resolves once `running` is empty; tasks may add others while it waits. */
+async function untilEmpty(running: Set<Promise<void>>): Promise<void> {
+  while (running.size > 0) await Promise.allSettled([...running]);
+}
+
+/** Resolves when `signal` fires; made before it can have fired. */
 function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }

@@ -34,6 +34,12 @@ interface Settlement {
   error?: string;
 }
 
+/**
+ * Acknowledges a delivery by its token: `true` when the reservation was still held. The
+ * consumer loop passes one that also reserves the agent's next message in the same round trip.
+ */
+export type Acknowledge = (token: string) => Promise<boolean>;
+
 /** What the dispatcher needs besides the agent. */
 export interface DispatcherDeps {
   coordinator: MessageCoordinator;
@@ -55,11 +61,13 @@ export class AgentMessageDispatcher {
   /**
    * @param abandon fires when shutdown stops waiting for this delivery: the handler is told
    *   to stop and the message is left reserved, to be recovered by the next consumer
+   * @param acknowledge settles a handled message; the coordinator's `ack` by default
    */
   async dispatch(
     agent: AgentDefinition,
     delivery: ReceivedMessage,
     abandon: AbortSignal,
+    acknowledge: Acknowledge = (token) => this.deps.coordinator.ack(agent.agentId, token),
   ): Promise<void> {
     const started = performance.now();
     const message = delivery.queueMessage.message;
@@ -87,7 +95,7 @@ export class AgentMessageDispatcher {
       failed = !result.ok;
       settlement = abandon.aborted
         ? { outcome: 'unsettled', error: 'shutdown grace period ran out; left for recovery' }
-        : await this.settle(agent, handler, delivery, result);
+        : await this.settle(agent, handler, delivery, result, acknowledge);
     }
     if (settlement.outcome === 'unsettled' || settlement.outcome === 'dead-lettered') {
       this.logger.warn(
@@ -174,6 +182,7 @@ export class AgentMessageDispatcher {
     handler: AgentHandlerDefinition,
     delivery: ReceivedMessage,
     result: HandlerResult,
+    acknowledge: Acknowledge,
   ): Promise<Settlement> {
     if (!result.ok) return this.nack(agent, delivery, result.failure, describe(result.error));
     const message = delivery.queueMessage.message;
@@ -193,7 +202,7 @@ export class AgentMessageDispatcher {
       return this.nack(agent, delivery, failureOf(error), `reply failed: ${describe(error)}`);
     }
     try {
-      const acked = await this.deps.coordinator.ack(agent.agentId, delivery.token);
+      const acked = await acknowledge(delivery.token);
       return acked
         ? { outcome: 'acked' }
         : { outcome: 'unsettled', error: 'reservation lost before ack' };

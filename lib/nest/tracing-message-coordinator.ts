@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import {
   MessageCoordinator,
+  type AckAndReceiveResult,
   type CoordinatorLimits,
   type OutgoingMessage,
   type PageOptions,
@@ -105,6 +106,15 @@ export class TracingMessageCoordinator extends MessageCoordinator {
 
   ack(agentId: AgentId, token: string): Promise<boolean> {
     return this.inner.ack(agentId, token);
+  }
+
+  override ackAndReceive(
+    agentId: AgentId,
+    token: string,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<AckAndReceiveResult> {
+    return this.inner.ackAndReceive(agentId, token, visibilityTimeoutMs, options);
   }
 
   nack(
