@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException } from '@nestjs/common';
 import {
   FailureType,
   MessageType,
@@ -256,5 +256,171 @@ describe('dispatcher helpers', () => {
     const long = replyIdOf('x'.repeat(128));
     expect(long).toMatch(/^reply\.[0-9a-f]{64}$/);
     expect(replyIdOf('x'.repeat(128))).toBe(long);
+  });
+});
+
+describe('AgentMessageDispatcher settling when things go wrong', () => {
+  const requestWithReply = () =>
+    delivery(MessageType.REQUEST, { replyTo: { type: 'r', instance: 'x' } });
+  const answering = agent({ [MessageType.REQUEST]: { invoke: () => Promise.resolve({ ok: 1 }) } });
+
+  it('settles through the acknowledge it is given instead of ack', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    const acknowledge = jest.fn().mockResolvedValue(true);
+    const dispatcher = new AgentMessageDispatcher({
+      coordinator,
+      events: new AgentMessageEvents(),
+      tracing: AgentTracing.create(null),
+      retryAttempts: () => 3,
+    });
+    await dispatcher.dispatch(
+      agent({ [MessageType.EVENT]: {} }),
+      delivery(MessageType.EVENT),
+      new AbortController().signal,
+      acknowledge,
+    );
+    expect(acknowledge).toHaveBeenCalledWith('tok-1');
+    expect(calls.ack).not.toHaveBeenCalled();
+  });
+
+  it('retries a request whose reply was not delivered', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    calls.sendMessage.mockResolvedValue({ messageId: 'x', delivered: false, error: 'queue full' });
+    const event = await dispatch(answering, requestWithReply(), coordinator);
+    expect(calls.ack).not.toHaveBeenCalled();
+    expect(calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.TRANSIENT,
+      'reply not delivered: queue full',
+    );
+    expect(event).toMatchObject({ outcome: 'retried' });
+  });
+
+  it('acks a request whose reply was already sent (a duplicate)', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    calls.sendMessage.mockResolvedValue({ messageId: 'x', delivered: false, duplicate: true });
+    expect(await dispatch(answering, requestWithReply(), coordinator)).toMatchObject({
+      outcome: 'acked',
+    });
+  });
+
+  it('nacks a request whose reply threw, by the kind of error', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    calls.sendMessage.mockRejectedValue(new ValidationError('payload', 'isObject', 'bad'));
+    const event = await dispatch(answering, requestWithReply(), coordinator);
+    expect(calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.PERMANENT,
+      expect.stringMatching(/^reply failed: ValidationError: /),
+    );
+    expect(event).toMatchObject({ outcome: 'dead-lettered' });
+  });
+
+  it('reports an ack that threw as unsettled', async () => {
+    const { coordinator } = fakeCoordinator({ ack: jest.fn().mockRejectedValue('socket gone') });
+    expect(
+      await dispatch(agent({ [MessageType.EVENT]: {} }), delivery(MessageType.EVENT), coordinator),
+    ).toMatchObject({ outcome: 'unsettled', error: 'ack failed: socket gone' });
+  });
+
+  it('reports a nack that found no reservation, or threw, as unsettled', async () => {
+    const failing = agent({
+      [MessageType.EVENT]: { invoke: () => Promise.reject(new Error('x')) },
+    });
+    const lost = fakeCoordinator({ nack: jest.fn().mockResolvedValue(false) });
+    expect(await dispatch(failing, delivery(MessageType.EVENT), lost.coordinator)).toMatchObject({
+      outcome: 'unsettled',
+      error: 'reservation lost before nack (Error: x)',
+    });
+    const broken = fakeCoordinator({ nack: jest.fn().mockRejectedValue(new Error('down')) });
+    expect(await dispatch(failing, delivery(MessageType.EVENT), broken.coordinator)).toMatchObject({
+      outcome: 'unsettled',
+      error: 'nack failed: Error: down (Error: x)',
+    });
+  });
+
+  it('dead-letters every message of an agent that handles nothing, saying so', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    await dispatch(agent({}), delivery(MessageType.EVENT), coordinator);
+    expect(calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.PERMANENT,
+      'no handler for message type "event" on agent a/default (it handles: none)',
+    );
+  });
+
+  it('never runs two automatic extensions of one delivery at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const slowExtend = jest.fn(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 40));
+      running -= 1;
+      return true;
+    });
+    const { coordinator } = fakeCoordinator({ extend: slowExtend });
+    const def = agent(
+      { [MessageType.EVENT]: { invoke: () => new Promise((r) => setTimeout(r, 150)) } },
+      15,
+    );
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    // Ticks every 5 ms over 150 ms, but each extension takes 40 ms: they never overlap.
+    expect(slowExtend.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(slowExtend.mock.calls.length).toBeLessThan(10);
+    expect(peak).toBe(1);
+  });
+
+  it('keeps the handler running when an automatic extension fails', async () => {
+    const { coordinator, calls } = fakeCoordinator({
+      extend: jest.fn().mockRejectedValue(new Error('timeout')),
+    });
+    const def = agent(
+      { [MessageType.EVENT]: { invoke: () => new Promise((r) => setTimeout(r, 60)) } },
+      15,
+    );
+    const event = await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(calls.extend).toHaveBeenCalled();
+    expect(event).toMatchObject({ outcome: 'acked', failed: false });
+  });
+
+  it('answers a context reply on a message without replyTo with a refusal, sending nothing', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    let answer: unknown;
+    const def = agent({
+      [MessageType.EVENT]: {
+        invoke: async (_payload: unknown, ctx: AgentMessageContext) => {
+          answer = await ctx.reply({ a: 1 });
+        },
+      },
+    });
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(answer).toEqual({
+      messageId: '',
+      delivered: false,
+      error: 'the message names no replyTo',
+    });
+    expect(calls.sendMessage).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [new BadRequestException('plain text'), 'BadRequestException: plain text'],
+    [new BadRequestException({ message: 42 }), 'BadRequestException: Bad Request Exception'],
+    [new HttpException('teapot', 418), 'HttpException: teapot'],
+    [new BadRequestException(['a', 'b']), 'BadRequestException: a; b'],
+    [{ toString: (): string => 'odd thing' }, 'odd thing'],
+  ])('describes a handler failure %p in the dead letter', async (thrown, text) => {
+    const { coordinator, calls } = fakeCoordinator();
+    const def = agent({
+      [MessageType.EVENT]: {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- handlers may reject with anything
+        invoke: () => Promise.reject(thrown),
+      },
+    });
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(calls.nack).toHaveBeenCalledWith(expect.anything(), 'tok-1', expect.anything(), text);
   });
 });
