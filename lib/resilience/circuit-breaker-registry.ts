@@ -175,8 +175,8 @@ export class CircuitBreakerRegistry {
     this.subscriber = subscriber;
     const channel = this.keys.breakerChannel;
     subscriber.on('error', (error: Error) => this.options.onError(error));
-    subscriber.on('message', (from: string, text: string) => {
-      if (from !== channel) return;
+    // The subscriber listens on this one channel only, so every message is a state change.
+    subscriber.on('message', (_channel: string, text: string) => {
       const event = decodeStateChange(text);
       if (event) this.breakers.get(event.name)?.notePublished(event);
     });

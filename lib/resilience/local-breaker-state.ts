@@ -20,15 +20,21 @@ export class LocalBreakerState {
   private failures = 0;
   private probes = 0;
   private probeOk = 0;
-  private readonly window: RollingWindow | null;
+  /** The failure-rate rule, when configured. */
+  private readonly rate: { threshold: number; window: RollingWindow } | null;
 
   constructor(
     private readonly config: CircuitBreakerConfig,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.since = now();
-    this.window =
-      config.failureRateThreshold === undefined ? null : new RollingWindow(config.rollingWindowMs);
+    this.rate =
+      config.failureRateThreshold === undefined
+        ? null
+        : {
+            threshold: config.failureRateThreshold,
+            window: new RollingWindow(config.rollingWindowMs),
+          };
   }
 
   /** The current generation (bumped by every transition). */
@@ -45,7 +51,7 @@ export class LocalBreakerState {
     this.failures = 0;
     this.probes = 0;
     this.probeOk = 0;
-    this.window?.clear();
+    this.rate?.window.clear();
   }
 
   /** Same contract as `acquire-permit-1.lua`; `peek` takes no probe slot. */
@@ -82,12 +88,7 @@ export class LocalBreakerState {
     if (this.state === 'closed') {
       const failed = outcome === 'failure';
       this.failures = failed ? this.failures + 1 : 0;
-      const totals = this.window?.add(now, failed);
-      const rateTrips =
-        failed &&
-        totals !== undefined &&
-        totals.calls >= this.config.minimumCalls &&
-        totals.failures >= (this.config.failureRateThreshold ?? 1) * totals.calls;
+      const rateTrips = this.countTowardsRate(now, failed);
       if (failed && (this.failures >= this.config.failureThreshold || rateTrips)) {
         return this.transition('open', RecordResult.OPENED, now);
       }
@@ -102,6 +103,17 @@ export class LocalBreakerState {
       return this.reply(RecordResult.RECORDED, null, now);
     }
     return this.reply(RecordResult.STALE, null, now);
+  }
+
+  /** Adds the outcome to the rolling window; true when it makes the failure rate trip. */
+  private countTowardsRate(now: number, failed: boolean): boolean {
+    if (this.rate === null) return false;
+    const totals = this.rate.window.add(now, failed);
+    return (
+      failed &&
+      totals.calls >= this.config.minimumCalls &&
+      totals.failures >= this.rate.threshold * totals.calls
+    );
   }
 
   /** Same contract as `reset-breaker-1.lua`. */
@@ -129,7 +141,7 @@ export class LocalBreakerState {
     this.failures = 0;
     this.probes = 0;
     this.probeOk = 0;
-    this.window?.clear();
+    this.rate?.window.clear();
   }
 
   private reply<C extends number>(

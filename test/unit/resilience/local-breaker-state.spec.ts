@@ -160,4 +160,19 @@ describe('LocalBreakerState (the fallback and the model of the Lua scripts)', ()
     advance(1);
     expect(state.acquire()).toMatchObject({ code: AcquireResult.PROBE, gen: 8 });
   });
+
+  it('answers STALE to an outcome recorded while open, without changing state', () => {
+    const { state } = machine();
+    failTimes(state, 3);
+    const open = state.acquire();
+    expect(open).toMatchObject({ state: 'open', code: AcquireResult.REJECTED_OPEN });
+    expect(state.record('failure', open.gen)).toMatchObject({
+      code: RecordResult.STALE,
+      state: 'open',
+      gen: open.gen,
+      from: null,
+    });
+    expect(state.record('success', open.gen)).toMatchObject({ code: RecordResult.STALE });
+    expect(state.acquire().state).toBe('open');
+  });
 });

@@ -290,4 +290,23 @@ describe('backoffDelay', () => {
       ),
     );
   });
+
+  it('runs with the default policy when none is given', async () => {
+    await expect(retry(() => 'done')).resolves.toBe('done');
+  });
+
+  it('does not wait for the next attempt when onRetry aborts', async () => {
+    const controller = new AbortController();
+    const fn = flaky(5);
+    const started = Date.now();
+    await expect(
+      retry(
+        fn,
+        { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000, jitter: 'none' },
+        { signal: controller.signal, onRetry: () => controller.abort('stop') },
+      ),
+    ).rejects.toBeInstanceOf(OperationAbortedError);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
