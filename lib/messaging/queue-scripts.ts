@@ -6,7 +6,7 @@ const dir = `${__dirname}/scripts`;
 /** The coordinator's Lua scripts, one per state change. */
 export const QueueScripts = {
   send: loadLuaScript(dir, 'send-message-8.lua'),
-  reserve: loadLuaScript(dir, 'reserve-message-9.lua'),
+  reserve: loadLuaScript(dir, 'reserve-message-10.lua'),
   ack: loadLuaScript(dir, 'ack-message-5.lua'),
   ackAndReserve: loadLuaScript(dir, 'ack-and-reserve-11.lua'),
   nack: loadLuaScript(dir, 'nack-message-7.lua'),
@@ -50,5 +50,6 @@ export function reserveKeys(keys: QueueKeys): string[] {
     keys.attempts,
     keys.seq,
     keys.wake,
+    keys.errors,
   ];
 }

@@ -177,7 +177,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const [acked, ...reserved] = (await this.run(
       'ackAndReceive',
       QueueScripts.ackAndReserve,
-      [...reserveKeys(keys), keys.dedup, keys.errors],
+      [...reserveKeys(keys), keys.dedup],
       [
         token,
         parsed.messageId,
@@ -462,7 +462,14 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
       const issued = parseToken(token);
       if (!issued) throw new MalformedBodyError('message id in the queue is malformed');
-      const queueMessage = decodeStored(String(reply[2]), issued.messageId, agent, attempts);
+      const lastError = reply[5] ? String(reply[5]) : undefined;
+      const queueMessage = decodeStored(
+        String(reply[2]),
+        issued.messageId,
+        agent,
+        attempts,
+        lastError,
+      );
       return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
     } catch (error) {
       if (!(error instanceof MalformedBodyError)) throw error;
@@ -545,5 +552,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 }
 
-/** Reply of reserve-message: `{1, token, stored, attempts, deadline}` or `{0, nextDue, now}`. */
-type ReserveReply = [number, string | number, string | number, number?, number?];
+/**
+ * Reply of reserve-message: `{1, token, stored, attempts, deadline, lastError or ''}` or
+ * `{0, nextDue, now}`.
+ */
+type ReserveReply = [number, string | number, string | number, number?, number?, string?];

@@ -48,6 +48,7 @@ describe('RedisMessageCoordinator: recovery of expired reservations', () => {
     expect(fresh!.token).not.toBe(old.token);
     expect(fresh!.token).toMatch(/^\d+:1:exp-000001$/);
     expect(fresh!.queueMessage.deliveryAttempts).toBe(1);
+    expect(fresh!.queueMessage.lastError).toBe('visibility timeout expired');
     // The old token stays stale even while the message is reserved again.
     expect(await coordinator.ack(agent, old.token)).toBe(false);
     expect(await coordinator.extend(agent, old.token, 10_000)).toBe(false);

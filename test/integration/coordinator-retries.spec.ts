@@ -30,6 +30,47 @@ describe('RedisMessageCoordinator: retries', () => {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
+  it('a redelivered message carries the error of its previous delivery', async () => {
+    const agent = { type: 'last-error' };
+    const first = await sendAndReserve(agent, 'lasterr-01');
+    expect(first.queueMessage).not.toHaveProperty('lastError');
+    expect(
+      await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'tool timed out'),
+    ).toBe(true);
+    await fx.makeDue(agent, 'lasterr-01');
+    const second = await coordinator.receive(agent, 30_000);
+    expect(second!.queueMessage.lastError).toBe('tool timed out');
+    expect(second!.queueMessage.deliveryAttempts).toBe(1);
+    // The next failure replaces it; ackAndReceive hands it over the same way.
+    expect(
+      await coordinator.nack(agent, second!.token, FailureType.TRANSIENT, 'rate limited'),
+    ).toBe(true);
+    await fx.makeDue(agent, 'lasterr-01');
+    const third = await coordinator.receive(agent, 30_000);
+    expect(third!.queueMessage).toMatchObject({ lastError: 'rate limited', deliveryAttempts: 2 });
+    await coordinator.sendMessage(planner, agent, event({}, { messageId: 'lasterr-02' }));
+    const { next } = await coordinator.ackAndReceive(agent, third!.token, 30_000);
+    expect(next!.queueMessage.message.messageId).toBe('lasterr-02');
+    expect(next!.queueMessage).not.toHaveProperty('lastError');
+    await coordinator.ack(agent, next!.token);
+  });
+
+  it('a message whose delivery failed is handed to ackAndReceive with its last error', async () => {
+    const agent = { type: 'last-error-chain' };
+    const first = await sendAndReserve(agent, 'lasterr-11');
+    await coordinator.sendMessage(planner, agent, event({}, { messageId: 'lasterr-12' }));
+    const second = await coordinator.receive(agent, 30_000);
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    await fx.makeDue(agent, 'lasterr-11');
+    const { next } = await coordinator.ackAndReceive(agent, second!.token, 30_000);
+    expect(next!.queueMessage).toMatchObject({
+      message: { messageId: 'lasterr-11' },
+      lastError: 'flaky',
+      deliveryAttempts: 1,
+    });
+    await coordinator.ack(agent, next!.token);
+  });
+
   it('a TRANSIENT nack schedules a retry after the backoff, counting the attempt', async () => {
     const agent = { type: 'transient' };
     const first = await sendAndReserve(agent, 'retry-0001');

@@ -27,6 +27,10 @@ export interface QueueMessage {
   enqueuedAt: string;
   /** Failed deliveries so far (nacks and expired reservations). */
   deliveryAttempts: number;
+  /**
+   * Why the previous delivery failed (the nack's error, `visibility timeout expired`, or for a
+   * dead letter the reason it was dead-lettered); absent on a first delivery.
+   */
   lastError?: string;
 }
 

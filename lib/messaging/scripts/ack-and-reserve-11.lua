@@ -6,8 +6,8 @@
   KEYS[1] ready list, priority 9      KEYS[7]  attempts hash
   KEYS[2] ready list, priority 5      KEYS[8]  sequence counter
   KEYS[3] ready list, priority 1      KEYS[9]  wake list
-  KEYS[4] delayed zset                KEYS[10] dedup zset
-  KEYS[5] reserved zset               KEYS[11] errors hash
+  KEYS[4] delayed zset                KEYS[10] errors hash
+  KEYS[5] reserved zset               KEYS[11] dedup zset
   KEYS[6] bodies hash
 
   ARGV[1] token to acknowledge        ARGV[4] visibility timeout ms
@@ -15,7 +15,7 @@
   ARGV[3] de-duplication window ms
 
   Returns the ack result (1 acknowledged, 0 unknown, stale or used token) followed by the
-  reserve result: {ack, 1, token, stored body, attempts, deadline ms} or
+  reserve result: {ack, 1, token, stored body, attempts, deadline ms, last error or ''} or
   {ack, 0, next due ms or -1, now ms}.
 ]]
 local function ack_message(KEYS, ARGV)
@@ -23,15 +23,15 @@ local function ack_message(KEYS, ARGV)
 end
 
 local function reserve_message(KEYS, ARGV)
---#include reserve-message-9.lua
+--#include reserve-message-10.lua
 end
 
-local acked = ack_message({KEYS[5], KEYS[6], KEYS[7], KEYS[10], KEYS[11]},
+local acked = ack_message({KEYS[5], KEYS[6], KEYS[7], KEYS[11], KEYS[10]},
   {ARGV[1], ARGV[2], ARGV[3]})
 local reserved = reserve_message({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
-  KEYS[8], KEYS[9]}, {ARGV[4], ARGV[5]})
+  KEYS[8], KEYS[9], KEYS[10]}, {ARGV[4], ARGV[5]})
 -- One table constructor: ioredis-mock reads back only tables built that way as arrays.
 if reserved[1] == 1 then
-  return {acked, reserved[1], reserved[2], reserved[3], reserved[4], reserved[5]}
+  return {acked, reserved[1], reserved[2], reserved[3], reserved[4], reserved[5], reserved[6]}
 end
 return {acked, reserved[1], reserved[2], reserved[3]}

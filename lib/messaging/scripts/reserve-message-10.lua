@@ -2,16 +2,17 @@
   Reserves the next due message: promotes due retries, then pops the highest priority,
   oldest first, and records a reservation under a token unique to this delivery.
 
-  KEYS[1] ready list, priority 9      KEYS[6] bodies hash
-  KEYS[2] ready list, priority 5      KEYS[7] attempts hash (id -> failed deliveries)
-  KEYS[3] ready list, priority 1      KEYS[8] sequence counter
-  KEYS[4] delayed zset                KEYS[9] wake list
-  KEYS[5] reserved zset
+  KEYS[1] ready list, priority 9      KEYS[6]  bodies hash
+  KEYS[2] ready list, priority 5      KEYS[7]  attempts hash (id -> failed deliveries)
+  KEYS[3] ready list, priority 1      KEYS[8]  sequence counter
+  KEYS[4] delayed zset                KEYS[9]  wake list
+  KEYS[5] reserved zset               KEYS[10] errors hash (id -> last error)
 
   ARGV[1] visibility timeout ms
   ARGV[2] how many due retries to promote at most
 
-  Returns {1, token, stored body, attempts, deadline ms} when a message was reserved,
+  Returns {1, token, stored body, attempts, deadline ms, last error or ''} when a message
+  was reserved (the error of its previous failed delivery, if any),
   {0, next due ms or -1, now ms} when nothing is due. Times are decimal strings, since
   integer replies lose precision on some Lua hosts.
   A token is "<sequence>:<attempts>:<id>".
@@ -43,7 +44,9 @@ for i = 1, 3 do
           + redis.call('LLEN', KEYS[3])) > 0 then
         redis.call('RPUSH', KEYS[9], '1')
       end
-      return {1, token, stored, attempts, string.format('%.0f', deadline)}
+      local last_error = ''
+      if attempts > 0 then last_error = redis.call('HGET', KEYS[10], id) or '' end
+      return {1, token, stored, attempts, string.format('%.0f', deadline), last_error}
     end
     id = redis.call('LPOP', KEYS[i])
   end
