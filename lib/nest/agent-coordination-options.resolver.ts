@@ -145,8 +145,7 @@ function nested(section: string, check: () => unknown): void {
     check();
   } catch (error) {
     if (error instanceof ConfigurationError && !error.field.startsWith(`${section}.`)) {
-      const detail =
-        /^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s.exec(error.message)?.[1] ?? error.message;
+      const detail = error.message.replace(/^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s, '$1');
       throw new ConfigurationError(`${section}.${error.field}`, error.rule, detail);
     }
     throw error;

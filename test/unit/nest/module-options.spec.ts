@@ -45,8 +45,91 @@ describe('module options', () => {
     [{ connection, metrics: { prometheus: { prefix: '1bad' } } }, 'metrics.prometheus.prefix'],
     [{ connection, tracing: 'yes' }, 'tracing'],
     [{ connection, unknown: true }, 'unknown'],
+    [{ connection: 'redis://[::1' }, 'connection'],
+    [{ connection, consumer: 'fast' }, 'consumer'],
+    [{ connection, coordinator: [] }, 'coordinator'],
+    [{ connection, metrics: { prometheus: 'yes' } }, 'metrics.prometheus'],
+    [{ connection, tracing: { tracerName: '' } }, 'tracing.tracerName'],
+    [{ connection, tracing: { tracerName: 7 } }, 'tracing.tracerName'],
   ])('rejects %j naming %s', (options, field) => {
     expect(fieldOf(() => resolveModuleOptions(options as never))).toBe(field);
+  });
+
+  it.each([null, 'redis://x', [{ connection }]])('rejects %j as the options object', (options) => {
+    expect(fieldOf(() => resolveModuleOptions(options as never))).toBe('options');
+  });
+
+  it('rejects per-agent consumer options that are not an object, naming the label', () => {
+    expect(fieldOf(() => resolveConsumerOptions(5 as never, DEFAULT_CONSUMER_OPTIONS, 'x'))).toBe(
+      'x',
+    );
+  });
+
+  it('lets errors other than configuration errors through unchanged', () => {
+    const boom = new Error('getter failed');
+    const coordinator = {
+      get retryAttempts(): number {
+        throw boom;
+      },
+    };
+    expect(() => resolveModuleOptions({ connection, coordinator })).toThrow(boom);
+  });
+
+  it('keeps the detail of a nested error when it prefixes the field', () => {
+    expect(() => resolveModuleOptions({ connection, coordinator: { retryAttempts: -1 } })).toThrow(
+      'Invalid coordinator.retryAttempts: must be between 0 and 1000, got -1 (rule: range)',
+    );
+  });
+
+  it('accepts a client instance as the connection, and undefined consumer fields as unset', () => {
+    const client = new RedisMock();
+    const resolved = resolveModuleOptions({
+      connection: client,
+      consumer: { concurrency: undefined, receiveWaitMs: 5 },
+    });
+    expect(resolved.connection).toBe(client);
+    expect(resolved.consumer).toEqual({ ...DEFAULT_CONSUMER_OPTIONS, receiveWaitMs: 5 });
+  });
+
+  it('accepts objects without a prototype as plain objects', () => {
+    const consumer = Object.assign(Object.create(null) as object, { concurrency: 3 });
+    expect(resolveModuleOptions({ connection, consumer }).consumer.concurrency).toBe(3);
+  });
+
+  it('keeps a copy of custom latency buckets', () => {
+    const buckets = [1, 2, 3];
+    const resolved = resolveModuleOptions({ connection, metrics: { latencyBucketsMs: buckets } });
+    buckets.push(4);
+    expect(resolved.latencyBucketsMs).toEqual([1, 2, 3]);
+    expect(Object.isFrozen(resolved.latencyBucketsMs)).toBe(true);
+  });
+
+  it('resolves Prometheus export: true takes the defaults, an object its own prefix', () => {
+    const registry = {};
+    expect(resolveModuleOptions({ connection, metrics: { prometheus: true } }).prometheus).toEqual({
+      registry: undefined,
+      prefix: 'agent_coordination_',
+    });
+    expect(
+      resolveModuleOptions({ connection, metrics: { prometheus: { registry, prefix: 'my_' } } })
+        .prometheus,
+    ).toEqual({ registry, prefix: 'my_' });
+    expect(resolveModuleOptions({ connection, metrics: { prometheus: false } }).prometheus).toBe(
+      null,
+    );
+  });
+
+  it('resolves tracing: off, default name, or a given name', () => {
+    expect(resolveModuleOptions({ connection, tracing: false }).tracing).toBeNull();
+    expect(resolveModuleOptions({ connection, tracing: true }).tracing).toEqual({
+      tracerName: 'tta-agent-coordination',
+    });
+    expect(resolveModuleOptions({ connection, tracing: {} }).tracing).toEqual({
+      tracerName: 'tta-agent-coordination',
+    });
+    expect(resolveModuleOptions({ connection, tracing: { tracerName: 'svc' } }).tracing).toEqual({
+      tracerName: 'svc',
+    });
   });
 
   it('merges per-agent consumer overrides over the module defaults', () => {
