@@ -238,7 +238,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async recoverPending(agentId?: AgentId): Promise<number> {
-    const agents = agentId ? [validateAgentId(agentId, 'agentId')] : await this.listQueues();
+    const agents = agentId
+      ? [validateAgentId(agentId, 'agentId')]
+      : await this.indexedQueues('recoverPending');
     let moved = 0;
     for (const agent of agents) {
       const keys = this.keys.queue(agent);
@@ -369,8 +371,13 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return oldest === null ? null : new Date(oldest).toISOString();
   }
 
-  async listQueues(): Promise<AgentId[]> {
-    const members = await this.guard('listQueues', () => this.redis.smembers(this.keys.queueIndex));
+  listQueues(): Promise<AgentId[]> {
+    return this.indexedQueues('listQueues');
+  }
+
+  /** The agents in the queue index, sorted; a Redis failure is reported as `operation`'s. */
+  private async indexedQueues(operation: string): Promise<ResolvedAgentId[]> {
+    const members = await this.guard(operation, () => this.redis.smembers(this.keys.queueIndex));
     return members
       .map((member) => parseAgentId(member))
       .filter((id): id is ResolvedAgentId => id !== null)

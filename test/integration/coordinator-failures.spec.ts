@@ -14,8 +14,8 @@ const calls: [string, (c: RedisMessageCoordinator) => Promise<unknown>][] = [
   ['nack', (c) => c.nack(worker, TOKEN)],
   ['extend', (c) => c.extend(worker, TOKEN, 1_000)],
   ['recoverPending', (c) => c.recoverPending(worker)],
-  // Without an agent, the first step (reading the queue index) is what fails.
-  ['listQueues', (c) => c.recoverPending()],
+  // Without an agent, reading the queue index fails first, reported as recoverPending too.
+  ['recoverPending', (c) => c.recoverPending()],
   ['stats', (c) => c.stats(worker)],
   ['oldestReadyAt', (c) => c.oldestReadyAt(worker)],
   ['listQueues', (c) => c.listQueues()],
