@@ -153,7 +153,9 @@ function score(
 
 /** Options of {@link matchCapabilities}. */
 export interface MatcherOptions {
+  /** How candidates are scored and ranked. */
   strategy: MatchingStrategy;
+  /** Weights of the `weighted` strategy. Default {@link DEFAULT_MATCH_WEIGHTS}. */
   weights?: MatchWeights;
 }
 

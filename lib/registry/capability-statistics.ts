@@ -2,9 +2,13 @@ import { CapabilityStatus, type AgentCapabilitySet } from './models/capability.m
 
 /** Counts over a list of capability sets. */
 export interface CapabilityCounts {
+  /** Number of sets counted. */
   capabilitySets: number;
+  /** Capabilities in those sets, whatever their status. */
   totalCapabilities: number;
+  /** Capabilities whose status is `active`. */
   activeCapabilities: number;
+  /** Capabilities per {@link CapabilityType} value; types without any are absent. */
   capabilitiesByType: Record<string, number>;
   /** Mean load; 0 for no sets. */
   averageLoadFactor: number;

@@ -45,17 +45,29 @@ export interface RedisAgentRegistryOptions {
 
 /** {@link RedisAgentRegistryOptions} with every default filled in. */
 export interface ResolvedRegistryOptions {
+  /** Prefix of every key. See {@link RedisAgentRegistryOptions.keyPrefix}. */
   keyPrefix: string;
+  /** Milliseconds. See {@link RedisAgentRegistryOptions.heartbeatTtlMs}. */
   heartbeatTtlMs: number;
+  /** Milliseconds, below the TTL. See {@link RedisAgentRegistryOptions.heartbeatIntervalMs}. */
   heartbeatIntervalMs: number;
+  /** Milliseconds. See {@link RedisAgentRegistryOptions.retainExpiredMs}. */
   retainExpiredMs: number;
+  /** See {@link RedisAgentRegistryOptions.autoHeartbeat}. */
   autoHeartbeat: boolean;
+  /** See {@link RedisAgentRegistryOptions.matchingStrategy}. */
   matchingStrategy: MatchingStrategy;
+  /** The given weights over {@link DEFAULT_MATCH_WEIGHTS}, each 0–1. */
   matchWeights: MatchWeights;
+  /** See {@link RedisAgentRegistryOptions.volatileStatusFields}. */
   volatileStatusFields: ReadonlySet<string>;
+  /** 1–10 000. See {@link RedisAgentRegistryOptions.expirySweepBatch}. */
   expirySweepBatch: number;
+  /** See {@link RedisAgentRegistryOptions.subscribeEvents}. */
   subscribeEvents: boolean;
+  /** Bytes, at least 1 024. See {@link RedisAgentRegistryOptions.maxRecordBytes}. */
   maxRecordBytes: number;
+  /** See {@link RedisAgentRegistryOptions.onError}. */
   onError: (error: Error, context: string) => void;
 }
 

@@ -45,68 +45,85 @@ const MAX_LIST = 256;
 
 /** class-validator shape of an {@link AgentCapabilityInput}. */
 export class AgentCapabilityDto {
+  /** Required; at most 128 characters matching {@link CAPABILITY_NAME_PATTERN}. */
   @IsDefined()
   @IsString()
   @MaxLength(128)
   @Matches(CAPABILITY_NAME_PATTERN)
   name!: string;
 
+  /** Required; see {@link AgentCapability.type}. */
   @IsDefined()
   @IsEnum(CapabilityType)
   type!: CapabilityType;
 
+  /** Required semantic version, e.g. `1.4.0`. */
   @IsDefined()
   @IsSemverVersion()
   version!: string;
 
+  /** At most 4 096 characters. Default `''`. */
   @IsOptional() @IsString() @MaxLength(4096) description?: string;
+  /** Default `session`. */
   @IsOptional() @IsEnum(CapabilityScope) scope?: CapabilityScope;
+  /** Default `active`. */
   @IsOptional() @IsEnum(CapabilityStatus) status?: CapabilityStatus;
 
+  /** At most 256, duplicates dropped. Default `[]`. See {@link AgentCapability.requiredInputs}. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_LIST)
   @IsString({ each: true })
   requiredInputs?: string[];
 
+  /** At most 256, duplicates dropped. Default `[]`. See {@link AgentCapability.optionalInputs}. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_LIST)
   @IsString({ each: true })
   optionalInputs?: string[];
 
+  /** Default `{}`. See {@link AgentCapability.outputSchema}. */
   @IsOptional() @IsObject() outputSchema?: Record<string, unknown>;
+  /** Typical run time in milliseconds, at least 0. Absent when unknown. */
   @IsOptional() @IsNumber() @Min(0) estimatedDurationMs?: number;
+  /** Default `{}`. See {@link AgentCapability.resourceRequirements}. */
   @IsOptional() @IsObject() resourceRequirements?: Record<string, unknown>;
 
+  /** At most 256 semver ranges; duplicates are dropped. Default `[]`. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_LIST)
   @IsSemverRange({ each: true })
   compatibleVersions?: string[];
 
+  /** At most 256 capability names; duplicates are dropped. Default `[]`. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_LIST)
   @Matches(CAPABILITY_NAME_PATTERN, { each: true })
   dependencies?: string[];
 
+  /** At most 256; duplicates are dropped. Default `[]`. */
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_LIST)
   @IsString({ each: true })
   tags?: string[];
 
+  /** Default `{}`. See {@link AgentCapability.metadata}. */
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
 
 /** class-validator shape of an {@link AgentCapabilitySetInput}. */
 export class AgentCapabilitySetDto {
+  /** Must name the agent the set is registered for, when given. */
   @IsOptional()
   @ValidateNested()
   @Type(() => AgentIdDto)
   agentId?: AgentIdDto;
 
+  /** Required; at most 1 024, with unique names. */
   @IsDefined()
   @IsArray()
   @ArrayMaxSize(1024)
@@ -114,10 +131,15 @@ export class AgentCapabilitySetDto {
   @Type(() => AgentCapabilityDto)
   capabilities!: AgentCapabilityDto[];
 
+  /** Semantic version of the set. Default `1.0.0`. */
   @IsOptional() @IsSemverVersion() version?: string;
+  /** Date or ISO-8601 string. Default: now. */
   @IsOptional() @IsDateOrIsoString() lastUpdated?: Date | string;
+  /** Integer 1–10. Default 5. */
   @IsOptional() @IsInt() @Min(1) @Max(10) priority?: number;
+  /** 0 (idle) – 1 (saturated). Default 0. */
   @IsOptional() @IsNumber() @Min(0) @Max(1) loadFactor?: number;
+  /** Whether the agent takes work now. Default true. */
   @IsOptional() @IsBoolean() availability?: boolean;
 }
 

@@ -2,26 +2,39 @@ import { formatAgentId, type AgentId, type ResolvedAgentId } from '../../messagi
 
 /** What a capability does. */
 export enum CapabilityType {
+  /** Transforms or computes over input data. */
   PROCESSING = 'processing',
+  /** Produces new content. */
   GENERATION = 'generation',
+  /** Examines input and reports findings. */
   ANALYSIS = 'analysis',
+  /** Organises the work of other agents. */
   COORDINATION = 'coordination',
+  /** Keeps and retrieves data. */
   STORAGE = 'storage',
+  /** Exchanges messages with people or other systems. */
   COMMUNICATION = 'communication',
 }
 
 /** How long what a capability produces stays meaningful. */
 export enum CapabilityScope {
+  /** Within one session. The default. */
   SESSION = 'session',
+  /** Everywhere, across sessions and agent instances. */
   GLOBAL = 'global',
+  /** Only on the agent instance that produced it. */
   INSTANCE = 'instance',
 }
 
 /** Lifecycle of a capability. Only `active` ones are discovered unless degraded ones are asked for. */
 export enum CapabilityStatus {
+  /** In service. The default, and the only status discovered unless degraded ones are asked for. */
   ACTIVE = 'active',
+  /** Being phased out: discovered only with `includeDegraded`, its score scaled by 0.9. */
   DEPRECATED = 'deprecated',
+  /** Switched off: never discovered. */
   DISABLED = 'disabled',
+  /** Not yet stable: discovered only with `includeDegraded`, its score scaled by 0.9. */
   EXPERIMENTAL = 'experimental',
 }
 
@@ -32,11 +45,15 @@ export const CAPABILITY_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 export interface AgentCapability {
   /** Matches {@link CAPABILITY_NAME_PATTERN}. */
   name: string;
+  /** What kind of work it does; matched by `capabilityType`. */
   type: CapabilityType;
   /** Semantic version, e.g. `1.4.0`. */
   version: string;
+  /** Free text for people. Default `''`. */
   description: string;
+  /** Default `session`. */
   scope: CapabilityScope;
+  /** Default `active`; decides whether discovery considers the capability. */
   status: CapabilityStatus;
   /** Inputs the capability needs. */
   requiredInputs: string[];
@@ -46,19 +63,25 @@ export interface AgentCapability {
   outputSchema: Record<string, unknown>;
   /** Typical run time. */
   estimatedDurationMs?: number;
+  /** What it needs to run (any JSON object); stored, not interpreted. Default `{}`. */
   resourceRequirements: Record<string, unknown>;
   /** Semver ranges of callers this capability stays compatible with. */
   compatibleVersions: string[];
   /** Names of capabilities this one relies on. */
   dependencies: string[];
+  /** Labels that `requiredTags` must all find. Default `[]`. */
   tags: string[];
+  /** Any JSON entries, matched by `metadataFilters`. Default `{}`. */
   metadata: Record<string, unknown>;
 }
 
 /** A capability as callers write it: only `name`, `type` and `version` are required. */
 export type AgentCapabilityInput = Pick<AgentCapability, 'name' | 'version'> & {
+  /** What kind of work it does, as the enum or its string value. */
   type: CapabilityType | `${CapabilityType}`;
+  /** Default `session`. */
   scope?: CapabilityScope | `${CapabilityScope}`;
+  /** Default `active`. */
   status?: CapabilityStatus | `${CapabilityStatus}`;
 } & Partial<Omit<AgentCapability, 'name' | 'version' | 'type' | 'scope' | 'status'>>;
 
@@ -66,6 +89,7 @@ export type AgentCapabilityInput = Pick<AgentCapability, 'name' | 'version'> & {
 export interface AgentCapabilitySetInput {
   /** Must name the agent the set is registered for, when given. */
   agentId?: AgentId;
+  /** The capabilities, at most 1 024, with unique names. */
   capabilities: AgentCapabilityInput[];
   /** Semantic version of the set. Default `1.0.0`. */
   version?: string;
@@ -81,24 +105,38 @@ export interface AgentCapabilitySetInput {
 
 /** The plain JSON form of an {@link AgentCapabilitySet}, as stored in Redis. */
 export interface AgentCapabilitySetJson {
+  /** The agent the set belongs to. */
   agentId: ResolvedAgentId;
+  /** The capabilities, every field filled in. */
   capabilities: AgentCapability[];
+  /** Semantic version of the set. */
   version: string;
+  /** ISO-8601 time the set was last updated. */
   lastUpdated: string;
+  /** 1–10, higher is preferred by the `priority` strategy. */
   priority: number;
+  /** 0 (idle) – 1 (saturated). */
   loadFactor: number;
+  /** Whether the agent takes work now. */
   availability: boolean;
 }
 
 /** Everything one agent can do, with its load and availability. Built by `toCapabilitySet`. */
 export class AgentCapabilitySet {
   constructor(
+    /** The agent the set belongs to. */
     readonly agentId: ResolvedAgentId,
+    /** The capabilities, every field filled in. */
     readonly capabilities: readonly AgentCapability[],
+    /** Semantic version of the set. Default `1.0.0`. */
     readonly version: string,
+    /** When the set was last updated. Default: when it was built. */
     readonly lastUpdated: Date,
+    /** 1–10, higher is preferred by the `priority` strategy. Default 5. */
     readonly priority: number,
+    /** 0 (idle) – 1 (saturated); agents above `maxLoadFactor` are skipped. Default 0. */
     readonly loadFactor: number,
+    /** Whether the agent takes work now; by default discovery skips it when not. Default true. */
     readonly availability: boolean,
   ) {}
 

@@ -15,9 +15,13 @@ export enum MatchingStrategy {
 
 /** Weights of the `weighted` strategy. They need not sum to 1: scores are clamped to 0–1. */
 export interface MatchWeights {
+  /** Weight of the name score: 1 equal or none asked, 0.7 containing the asked one. Default 0.4. */
   name: number;
+  /** Weight of the type score (1 whenever the type fits). Default 0.3. */
   type: number;
+  /** Weight of the version score (1 for the preferred version, else 0.8). Default 0.2. */
   version: number;
+  /** Weight of the performance score (1 within `maxDurationMs`, else 0.5). Default 0.1. */
   performance: number;
 }
 
@@ -33,6 +37,7 @@ export const DEFAULT_MATCH_WEIGHTS: Readonly<MatchWeights> = Object.freeze({
 export interface CapabilityMatchCriteria {
   /** Capability name (exact, substring or fuzzy, depending on the strategy). */
   capabilityName?: string;
+  /** Capability type, which must be equal (the `fuzzy` strategy only scores it). */
   capabilityType?: CapabilityType | `${CapabilityType}`;
   /** Inputs the caller will provide; each must be a required or optional input. */
   requiredInputs?: string[];
@@ -59,6 +64,7 @@ export type DiscoverySortKey = 'matchScore' | 'agentLoad' | 'estimatedDuration';
 
 /** A discovery query. */
 export interface CapabilityDiscoveryRequest {
+  /** What to look for. */
   criteria: CapabilityMatchCriteria;
   /** Default 10. */
   maxResults?: number;
@@ -77,17 +83,30 @@ export interface CapabilityDiscoveryRequest {
 
 /** A discovery query with its defaults filled in. */
 export interface ResolvedDiscoveryRequest {
-  criteria: CapabilityMatchCriteria & { requireAvailable: boolean; maxLoadFactor: number };
+  /** The criteria with `requireAvailable` and `maxLoadFactor` filled in. */
+  criteria: CapabilityMatchCriteria & {
+    /** Default true. */
+    requireAvailable: boolean;
+    /** Default 0.8. */
+    maxLoadFactor: number;
+  };
+  /** Default 10. */
   maxResults: number;
+  /** Default false. */
   includeDegraded: boolean;
+  /** Default `matchScore`. */
   sortBy: DiscoverySortKey;
+  /** Default true for `matchScore`, false otherwise. */
   sortDescending: boolean;
+  /** The strategy asked for; absent when the registry's own applies. */
   strategy?: MatchingStrategy;
 }
 
 /** One capability of one agent that fits. */
 export interface CapabilityMatchResult {
+  /** The agent offering the capability. */
   agentId: ResolvedAgentId;
+  /** The capability that fits. */
   capability: AgentCapability;
   /** 0–1. */
   matchScore: number;
@@ -97,8 +116,11 @@ export interface CapabilityMatchResult {
   versionMatch: boolean;
   /** `estimatedDurationMs` within `maxDurationMs` (or either unknown). */
   performanceMatch: boolean;
+  /** The agent's `loadFactor`, 0–1. */
   agentLoadFactor: number;
+  /** The agent's `availability`. */
   agentAvailability: boolean;
+  /** The agent's `priority`, 1–10. */
   agentPriority: number;
 }
 
@@ -106,17 +128,21 @@ export interface CapabilityMatchResult {
 export interface SkippedCapabilitySet {
   /** `type/instance`. */
   agentId: string;
+  /** Why the set could not be read. */
   reason: string;
 }
 
 /** The answer to a discovery query. */
 export interface CapabilityDiscoveryResponse {
+  /** The ranked matches, at most `maxResults`. */
   matches: CapabilityMatchResult[];
   /** Capability sets of live agents examined. */
   totalAgentsSearched: number;
+  /** How long the search took, in milliseconds. */
   searchDurationMs: number;
   /** ISO-8601. */
   discoveryTimestamp: string;
+  /** The strategy that ranked the matches. */
   strategy: MatchingStrategy;
   /** Malformed sets that were skipped. */
   skipped: SkippedCapabilitySet[];
@@ -126,15 +152,21 @@ export interface CapabilityDiscoveryResponse {
 export interface MatchingStatistics {
   /** Agents in the index (live or lapsed but not yet swept). */
   totalAgents: number;
+  /** Agents whose last heartbeat is within the TTL. */
   aliveAgents: number;
   /** Readable capability sets of live agents. */
   capabilitySets: number;
+  /** Capabilities in those sets, whatever their status. */
   totalCapabilities: number;
+  /** Capabilities in those sets whose status is `active`. */
   activeCapabilities: number;
+  /** Capabilities in those sets per {@link CapabilityType} value; types without any are absent. */
   capabilitiesByType: Record<string, number>;
   /** Mean load of the readable sets; 0 when there are none. */
   averageLoadFactor: number;
+  /** The registry's default strategy. */
   matchingStrategy: MatchingStrategy;
+  /** The registry's weights of the `weighted` strategy. */
   matchWeights: MatchWeights;
   /** Malformed sets skipped. */
   skipped: SkippedCapabilitySet[];

@@ -32,11 +32,15 @@ export interface RegistrableAgent {
 
 /** An agent as every process sees it in Redis. */
 export interface RegisteredAgent {
+  /** The agent's id. */
   agentId: ResolvedAgentId;
+  /** Its human-readable name. */
   name: string;
   /** The last stored status snapshot. */
   status: JsonObject;
+  /** Its capability set; absent when it advertises none or the stored set cannot be read. */
   capabilities?: AgentCapabilitySet;
+  /** The state it last exported; absent when it exports none. */
   state?: JsonObject;
   /** Epoch ms of the last heartbeat, on the Redis server's clock. */
   lastHeartbeat: number;
