@@ -9,15 +9,25 @@ export const DEFAULT_KEY_PREFIX = 'ao';
 
 /** Keys of one agent's message queue. All share the agent's hash tag, so scripts touch one slot. */
 export interface QueueKeys {
+  /** Lists of ids ready for delivery, one per priority; FIFO within a priority. */
   ready: Record<MessagePriority, string>;
+  /** Sorted set id → due time: retries waiting out their backoff. */
   delayed: string;
+  /** Sorted set delivery token → visibility deadline. */
   reserved: string;
+  /** Hash id → stored message; the only copy of each body. */
   bodies: string;
+  /** Hash id → failed deliveries so far (absent means 0). */
   attempts: string;
+  /** Hash id → last error text. */
   errors: string;
+  /** Sorted set id → dead-letter sequence number (oldest first). */
   dead: string;
+  /** Sorted set id → time until which the id is refused as a duplicate. */
   dedup: string;
+  /** Counter for delivery tokens and dead-letter order. */
   seq: string;
+  /** List holding at most one marker, which blocked receivers wait on. */
   wake: string;
 }
 
@@ -26,7 +36,10 @@ export interface QueueKeys {
  * Ids reaching here were validated, so no input can name a key outside its agent and prefix.
  */
 export class KeyLayout {
-  constructor(readonly prefix: string) {}
+  constructor(
+    /** Prefix of every key, e.g. `ao`. */
+    readonly prefix: string,
+  ) {}
 
   /** `{type/instance}`: the hash tag shared by every key of one agent. */
   tag(agent: AgentId): string {

@@ -11,8 +11,11 @@ import { assertMessageHasNoPrototypeKeys, assertNoPrototypeKey } from './prototy
 
 /** A validated message ready for the send script. */
 export interface PreparedMessage {
+  /** The validated recipient, instance filled in. */
   recipient: ResolvedAgentId;
+  /** The complete message: id, timestamp and defaults filled in. */
   message: AgentMessage;
+  /** The queue priority. */
   priority: MessagePriority;
   /** The stored body (see docs/PROTOCOL.md). */
   body: string;

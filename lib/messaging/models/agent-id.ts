@@ -11,7 +11,9 @@ export interface AgentId {
 
 /** An {@link AgentId} whose instance is filled in. */
 export interface ResolvedAgentId {
+  /** 1–64 characters of `[A-Za-z0-9_.-]`. */
   type: string;
+  /** 1–64 characters of `[A-Za-z0-9_.-]`; `"default"` when the id named none. */
   instance: string;
 }
 

@@ -19,7 +19,9 @@ import { MessagePriority, MessageType } from './message.enums';
 
 /** Topic and tags a message carries for routing and filtering. */
 export interface RoutingKey {
+  /** A free-form topic, at most 256 characters; carried, not interpreted by the queue. */
   topic?: string;
+  /** Free-form tags, at most 64 of at most 128 characters each; tracing keeps `traceparent` here. */
   tags: string[];
 }
 
@@ -33,8 +35,11 @@ export type JsonObject = Record<string, unknown>;
 export interface AgentMessage<P extends JsonObject = JsonObject> {
   /** Unique per sender; the identity used for de-duplication. At least 6 characters. */
   messageId: string;
+  /** The agent that sent it. */
   sender: AgentId;
+  /** The agent whose queue it is delivered to. */
   recipient: AgentId;
+  /** Request, response or event. */
   messageType: MessageType;
   /** A JSON object. */
   payload: P;
@@ -44,6 +49,7 @@ export interface AgentMessage<P extends JsonObject = JsonObject> {
   routing?: RoutingKey;
   /** ISO-8601; set on send when absent. */
   timestamp?: string;
+  /** Ties a RESPONSE to its REQUEST: `request` sets it (a new id unless given), `reply` copies it. */
   correlationId?: string;
   /** Where a RESPONSE to this message goes. */
   replyTo?: AgentId;
@@ -51,11 +57,13 @@ export interface AgentMessage<P extends JsonObject = JsonObject> {
 
 /** class-validator shape of a {@link RoutingKey}. */
 export class RoutingKeyDto implements RoutingKey {
+  /** At most 256 characters. See {@link RoutingKey.topic}. */
   @IsOptional()
   @IsString()
   @MaxLength(256)
   topic?: string;
 
+  /** At most 64, each at most 128 characters. See {@link RoutingKey.tags}. */
   // class-validator reports the constraint declared last first: the shape check goes last.
   @ArrayMaxSize(64)
   @IsString({ each: true })
@@ -66,50 +74,60 @@ export class RoutingKeyDto implements RoutingKey {
 
 /** class-validator shape of an {@link AgentMessage}. The payload is checked separately. */
 export class AgentMessageDto {
+  /** Required; matches {@link MESSAGE_ID_PATTERN}. */
   @IsDefined()
   @IsString()
   @Matches(MESSAGE_ID_PATTERN)
   messageId!: string;
 
+  /** Required. See {@link AgentMessage.sender}. */
   @IsDefined()
   @IsObject()
   @ValidateNested()
   @Type(() => AgentIdDto)
   sender!: AgentIdDto;
 
+  /** Required. See {@link AgentMessage.recipient}. */
   @IsDefined()
   @IsObject()
   @ValidateNested()
   @Type(() => AgentIdDto)
   recipient!: AgentIdDto;
 
+  /** Required. See {@link AgentMessage.messageType}. */
   @IsDefined()
   @IsEnum(MessageType)
   messageType!: MessageType;
 
+  /** Required JSON object; its size and depth are checked separately. */
   @IsDefined()
   @IsObject()
   payload!: JsonObject;
 
+  /** One of the {@link MessagePriority} values. See {@link AgentMessage.priority}. */
   @IsOptional()
   @IsIn([MessagePriority.LOW, MessagePriority.NORMAL, MessagePriority.HIGH])
   priority?: MessagePriority;
 
+  /** See {@link AgentMessage.routing}. */
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => RoutingKeyDto)
   routing?: RoutingKeyDto;
 
+  /** Strict ISO-8601. See {@link AgentMessage.timestamp}. */
   @IsOptional()
   @IsISO8601({ strict: true })
   timestamp?: string;
 
+  /** Matches {@link MESSAGE_ID_PATTERN}. See {@link AgentMessage.correlationId}. */
   @IsOptional()
   @IsString()
   @Matches(MESSAGE_ID_PATTERN)
   correlationId?: string;
 
+  /** See {@link AgentMessage.replyTo}. */
   @IsOptional()
   @IsObject()
   @ValidateNested()

@@ -1,14 +1,20 @@
 /** What a message is for. */
 export enum MessageType {
+  /** Asks for a RESPONSE, sent to its `replyTo`. */
   REQUEST = 'request',
+  /** Answers a REQUEST, carrying its correlation id. */
   RESPONSE = 'response',
+  /** A notification that expects no answer. */
   EVENT = 'event',
 }
 
 /** Delivery priority: higher is served first; FIFO within one priority. */
 export enum MessagePriority {
+  /** Served after the NORMAL and HIGH messages waiting in the same queue. */
   LOW = 1,
+  /** The default. */
   NORMAL = 5,
+  /** Served before the NORMAL and LOW messages waiting in the same queue. */
   HIGH = 9,
 }
 

@@ -4,7 +4,9 @@ import type { MessagePriority, MessageType } from './message.enums';
 
 /** Outcome of sending one message to one recipient. */
 export interface MessageResult {
+  /** Id of the message sent. */
   messageId: string;
+  /** Whether the message entered the recipient's queue. */
   delivered: boolean;
   /** Why it was not delivered, e.g. `queue full`. */
   error?: string;
@@ -14,14 +16,19 @@ export interface MessageResult {
 
 /** A recorded subscription of an agent to message types. */
 export interface MessageSubscription {
+  /** Random UUID; pass it to `unsubscribe`. */
   subscriptionId: string;
+  /** The subscribed agent. */
   agentId: AgentId;
+  /** The message types it receives from `publish`, without duplicates. */
   messageTypes: MessageType[];
 }
 
 /** A message as kept in a recipient's queue. */
 export interface QueueMessage {
+  /** The message as sent. */
   message: AgentMessage;
+  /** The priority it was queued with. */
   priority: MessagePriority;
   /** When the message entered the queue, ISO-8601, on the Redis clock. */
   enqueuedAt: string;
@@ -38,6 +45,7 @@ export interface QueueMessage {
 export interface ReceivedMessage {
   /** Unique per delivery; pass it to ack / nack / extend. */
   token: string;
+  /** The message and its delivery history. */
   queueMessage: QueueMessage;
   /** When the reservation lapses, ISO-8601, on the Redis clock. */
   visibilityDeadline: string;
@@ -45,8 +53,12 @@ export interface ReceivedMessage {
 
 /** Counts of one agent's queue. */
 export interface QueueStats {
+  /** Messages waiting for delivery, over every priority. */
   ready: number;
+  /** Retries waiting out their backoff. */
   delayed: number;
+  /** Messages handed to a receiver and not yet acknowledged, nacked or recovered. */
   reserved: number;
+  /** Messages in the dead-letter queue. */
   deadLettered: number;
 }
