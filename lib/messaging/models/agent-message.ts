@@ -21,7 +21,7 @@ import { MessagePriority, MessageType } from './message.enums';
 export interface RoutingKey {
   /** A free-form topic, at most 256 characters; carried, not interpreted by the queue. */
   topic?: string;
-  /** Free-form tags, at most 64 of at most 128 characters each; tracing keeps `traceparent` here. */
+  /** Free-form tags, at most 64 of up to 128 characters; tracing keeps `traceparent` here. */
   tags: string[];
 }
 
@@ -49,7 +49,7 @@ export interface AgentMessage<P extends JsonObject = JsonObject> {
   routing?: RoutingKey;
   /** ISO-8601; set on send when absent. */
   timestamp?: string;
-  /** Ties a RESPONSE to its REQUEST: `request` sets it (a new id unless given), `reply` copies it. */
+  /** Ties a RESPONSE to its REQUEST: `request` sets it (new id unless given), `reply` copies it. */
   correlationId?: string;
   /** Where a RESPONSE to this message goes. */
   replyTo?: AgentId;
