@@ -3,16 +3,27 @@
  * Codes never change meaning between releases; match on them, not on messages.
  */
 export const ErrorCode = {
+  /** Input broke a documented rule: {@link ValidationError}. */
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A payload was too large once serialised: {@link PayloadTooLargeError}. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** Options that cannot work: {@link ConfigurationError}. */
   INVALID_CONFIG: 'INVALID_CONFIG',
+  /** Redis failed or could not be reached: {@link RedisOperationError}. */
   REDIS_ERROR: 'REDIS_ERROR',
+  /** No RESPONSE arrived in time: {@link RequestTimeoutError}. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** A Lua script answered with an unknown code: {@link UnexpectedScriptResultError}. */
   UNEXPECTED_SCRIPT_RESULT: 'UNEXPECTED_SCRIPT_RESULT',
+  /** A circuit breaker refused the call: {@link CircuitBreakerOpenError}. */
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
+  /** A handler said the message can never succeed: {@link PermanentMessageError}. */
   PERMANENT_MESSAGE: 'PERMANENT_MESSAGE',
+  /** An operation or handler was cancelled: {@link OperationAbortedError} and others. */
   ABORTED: 'ABORTED',
+  /** The component was closed: {@link ClosedError}. */
   CLOSED: 'CLOSED',
+  /** The agents are declared in a way that cannot start: {@link AgentBootstrapError}. */
   BOOTSTRAP_FAILED: 'BOOTSTRAP_FAILED',
 } as const;
 

@@ -19,7 +19,9 @@ export class RedisOperationError extends AgentCoordinationError {
 /** A Lua script answered with a code this client does not know: client and keys disagree. */
 export class UnexpectedScriptResultError extends AgentCoordinationError {
   constructor(
+    /** Name of the script that answered. */
     readonly script: string,
+    /** What it answered. */
     readonly result: unknown,
   ) {
     super(
@@ -32,7 +34,9 @@ export class UnexpectedScriptResultError extends AgentCoordinationError {
 /** `request()` got no RESPONSE within its timeout. */
 export class RequestTimeoutError extends AgentCoordinationError {
   constructor(
+    /** Correlation id of the request that got no RESPONSE. */
     readonly correlationId: string,
+    /** The timeout that passed, in milliseconds. */
     readonly timeoutMs: number,
   ) {
     super(

@@ -20,7 +20,9 @@ export class ValidationError extends AgentCoordinationError {
 export class PayloadTooLargeError extends ValidationError {
   constructor(
     field: string,
+    /** Size of the serialised payload, in bytes. */
     readonly size: number,
+    /** The largest size allowed, in bytes. */
     readonly limit: number,
   ) {
     super(
