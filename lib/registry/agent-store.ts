@@ -46,6 +46,12 @@ export class AgentStore {
    * Writes the record (taking ownership on `register`), then the agent index and the
    * capability index; `null` when a beat finds another incarnation owns the record.
    */
+  async write(mode: 'register', target: WriteTarget, snapshot: AgentSnapshot): Promise<AgentWrite>;
+  async write(
+    mode: 'beat',
+    target: WriteTarget,
+    snapshot: AgentSnapshot,
+  ): Promise<AgentWrite | null>;
   async write(
     mode: 'register' | 'beat',
     target: WriteTarget,

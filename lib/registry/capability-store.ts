@@ -116,8 +116,8 @@ export class CapabilityStore {
       try {
         this.cache.set(member, { revision, set: CapabilityStore.parse(text, id) });
       } catch (error) {
-        if (!(error instanceof Error)) throw error;
-        this.cache.set(member, { revision, error: error.message });
+        // parse throws ValidationError only.
+        this.cache.set(member, { revision, error: (error as Error).message });
       }
     });
     for (const member of this.cache.keys()) if (!indexed.has(member)) this.cache.delete(member);

@@ -162,7 +162,7 @@ export class RedisAgentRegistry extends AgentRegistry {
       revived: false,
     });
     if (this.options.autoHeartbeat) this.loop.start();
-    return registrationResult(id, snapshot, written?.heartbeat ?? 0, stateRestored);
+    return registrationResult(id, snapshot, written.heartbeat, stateRestored);
   }
 
   /** @inheritdoc */

@@ -15,6 +15,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
 ]);
 
 interface BaseEvent {
+  /** The agent the event is about. */
   agentId: ResolvedAgentId;
   /** Id of the registry instance that published the event. */
   origin: string;
@@ -24,35 +25,47 @@ interface BaseEvent {
 
 /** An agent was registered, or came back after being declared expired (`revived`). */
 export interface AgentRegisteredEvent extends BaseEvent {
+  /** The kind of event. */
   type: 'registered';
+  /** The agent's name. */
   name: string;
+  /** Its status snapshot as just stored. */
   status: JsonObject;
+  /** False on `register`; true when a heartbeat re-indexed an agent declared expired. */
   revived: boolean;
 }
 
 /** An agent was removed with `deregister`. */
 export interface AgentDeregisteredEvent extends BaseEvent {
+  /** The kind of event. */
   type: 'deregistered';
 }
 
 /** One change of a field of an agent's status snapshot. */
 export interface StatusFieldChange {
+  /** The field's value in the previous snapshot; `undefined` when it was added. */
   previous: unknown;
+  /** The field's value now; `undefined` when it was removed. */
   current: unknown;
 }
 
 /** Fields of an agent's status snapshot changed. */
 export interface AgentStatusChangedEvent extends BaseEvent {
+  /** The kind of event. */
   type: 'status_changed';
+  /** The agent's name. */
   name: string;
   /** Only the fields that changed; a removed field has `current: undefined`. */
   changes: Record<string, StatusFieldChange>;
+  /** The whole new status snapshot. */
   status: JsonObject;
 }
 
 /** An agent's heartbeat lapsed. Published by exactly one process. */
 export interface AgentExpiredEvent extends BaseEvent {
+  /** The kind of event. */
   type: 'expired';
+  /** The agent's name, when its record was still readable. */
   name?: string;
   /** Epoch ms (server clock) of its last heartbeat, when its record was still readable. */
   lastHeartbeat?: number;
@@ -63,7 +76,13 @@ export type RegistryEvent =
   AgentRegisteredEvent | AgentDeregisteredEvent | AgentStatusChangedEvent | AgentExpiredEvent;
 
 /** The event of one kind. */
-export type RegistryEventOf<K extends RegistryEventType> = Extract<RegistryEvent, { type: K }>;
+export type RegistryEventOf<K extends RegistryEventType> = Extract<
+  RegistryEvent,
+  {
+    /** The kind of event. */
+    type: K;
+  }
+>;
 
 /** Reads an event from the channel; `null` for anything malformed. */
 export function decodeRegistryEvent(text: string): RegistryEvent | null {
@@ -111,8 +130,8 @@ export class RegistryEventChannel {
     const subscriber = this.client.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.onError(error));
-    subscriber.on('message', (channel: string, text: string) => {
-      if (channel !== this.channel) return;
+    // The subscriber listens on this one channel only, so every message is meant for it.
+    subscriber.on('message', (_channel: string, text: string) => {
       const event = decodeRegistryEvent(text);
       if (event) this.subject.next(event);
       else this.onError(new Error(`Ignored a malformed registry event: ${text.slice(0, 200)}`));

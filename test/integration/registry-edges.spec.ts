@@ -1,0 +1,360 @@
+import Redis from 'ioredis';
+import { KeyLayout } from '../../lib/common/key-layout';
+import { isRedisOperationError, isValidationError } from '../../lib/errors';
+import {
+  CapabilityType,
+  RedisAgentRegistry,
+  type RedisAgentRegistryOptions,
+  type RegistrableAgent,
+  type RegistryEvent,
+} from '../../lib/registry';
+import type { JsonObject } from '../../lib/messaging/models/agent-message';
+import { findFreePorts } from '../support/redis-server';
+import {
+  closeClients,
+  createClient,
+  deleteKeys,
+  describeRealRedis,
+  eventually,
+  uniquePrefix,
+} from '../support/redis';
+import { TestAgent } from '../unit/registry/test-agent';
+
+const prefix = uniquePrefix('registry-edges');
+const keys = new KeyLayout(prefix);
+const redis = createClient();
+let errors: string[] = [];
+const options: RedisAgentRegistryOptions = {
+  keyPrefix: prefix,
+  heartbeatTtlMs: 60_000,
+  heartbeatIntervalMs: 5_000,
+  autoHeartbeat: false,
+  onError: (error, context) => errors.push(`${context}: ${error.message}`),
+};
+const opened: RedisAgentRegistry[] = [];
+let agents = 0;
+
+function registry(extra: RedisAgentRegistryOptions = {}): RedisAgentRegistry {
+  const created = new RedisAgentRegistry(createClient(), { ...options, ...extra });
+  opened.push(created);
+  return created;
+}
+
+/** A fresh agent id, so tests never share records. */
+function agent(name?: string): TestAgent {
+  return new TestAgent({ type: `edge${++agents}` }, name);
+}
+
+const capability = { name: 'draft_text', type: CapabilityType.GENERATION, version: '1.0.0' };
+
+/** A promise with its resolve function. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** An agent whose status snapshots, once `hold` is called, wait until released. */
+class GatedAgent implements RegistrableAgent {
+  readonly agentId = { type: `edge${++agents}` };
+  readonly name = 'gated';
+  private held: { entered: () => void; wait: Promise<void> } | null = null;
+  snapshots = 0;
+
+  hold(): { entered: Promise<void>; release: () => void } {
+    const entered = gate();
+    const release = gate();
+    this.held = { entered: entered.open, wait: release.wait };
+    return { entered: entered.wait, release: release.open };
+  }
+
+  async statusSnapshot(): Promise<JsonObject> {
+    this.snapshots++;
+    if (this.held) {
+      this.held.entered();
+      await this.held.wait;
+    }
+    return { status: 'idle' };
+  }
+}
+
+beforeEach(() => {
+  errors = [];
+});
+
+afterAll(async () => {
+  await Promise.all(opened.map((r) => r.close()));
+  await deleteKeys(redis, prefix);
+  await closeClients();
+});
+
+describe('RedisAgentRegistry: edge cases', () => {
+  it('on() delivers events of one kind until its stop function is called', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    const registered: string[] = [];
+    const all: RegistryEvent[] = [];
+    r.events$.subscribe((event) => all.push(event));
+    const stop = r.on('registered', (event) => registered.push(event.agentId.type));
+    const first = agent();
+    const second = agent();
+    await r.register(first);
+    expect(await eventually(() => registered.length === 1, 10_000)).toBe(true);
+    stop();
+    await r.register(second);
+    expect(
+      await eventually(() => all.some((e) => e.agentId.type === second.agentId.type), 10_000),
+    ).toBe(true);
+    expect(registered).toEqual([first.agentId.type]);
+  });
+
+  it('reports a malformed message on the registry channel and keeps listening', async () => {
+    const reported: string[] = [];
+    const r = registry({
+      subscribeEvents: true,
+      onError: (error, context) => reported.push(`${context}: ${error.message}`),
+    });
+    await r.ready();
+    const all: RegistryEvent[] = [];
+    r.events$.subscribe((event) => all.push(event));
+    await redis.publish(keys.registryChannel, 'garbage');
+    const next = agent();
+    await r.register(next);
+    expect(await eventually(() => all.length === 1, 10_000)).toBe(true);
+    expect(all[0]).toMatchObject({ type: 'registered', agentId: next.agentId });
+    expect(reported).toEqual(['event subscription: Ignored a malformed registry event: garbage']);
+  });
+
+  it('registering an agent again in the same process replaces the first registration', async () => {
+    const r = registry();
+    const first = agent('first name');
+    await r.register(first);
+    const again = new TestAgent(first.agentId, 'second name');
+    const result = await r.register(again);
+    expect(result.name).toBe('second name');
+    await r.heartbeat(first.agentId);
+    expect(again.beats).toBe(2);
+    expect(first.beats).toBe(1);
+    expect((await r.getAgent(first.agentId))?.name).toBe('second name');
+  });
+
+  it('reports a failing importState, thrown as an Error or not, and registers anyway', async () => {
+    const r = registry();
+    const saved = agent();
+    saved.state = { step: 3 };
+    await r.register(saved);
+    for (const thrown of [new Error('bad state'), 'not an error']) {
+      const next = new TestAgent(saved.agentId);
+      next.state = { step: 3 };
+      next.importState = (): void => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- agents may throw anything
+        throw thrown;
+      };
+      errors = [];
+      const result = await r.register(next);
+      expect(result.stateRestored).toBe(false);
+      expect(errors).toEqual([
+        `importState of ${saved.agentId.type}/default: ${thrown instanceof Error ? thrown.message : thrown}`,
+      ]);
+    }
+  });
+
+  it('ignores a stored state that is not JSON or not an object', async () => {
+    const r = registry();
+    const saved = agent();
+    saved.state = { step: 1 };
+    await r.register(saved);
+    for (const text of ['{not json', '[1,2]']) {
+      await redis.hset(keys.agent(saved.agentId), 'state', text);
+      const next = new TestAgent(saved.agentId);
+      expect((await r.register(next)).stateRestored).toBe(false);
+      expect(next.imported).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses capabilities larger than maxRecordBytes', async () => {
+    const r = registry({ maxRecordBytes: 2_048 });
+    const big = agent();
+    big.capabilities = {
+      capabilities: Array.from({ length: 20 }, (_, i) => ({
+        ...capability,
+        name: `cap_${i}`,
+        description: 'x'.repeat(200),
+      })),
+    };
+    const error = await r.register(big).catch((e: unknown) => e);
+    expect(isValidationError(error)).toBe(true);
+    expect((error as Error).message).toContain('maxRecordBytes');
+    expect(await r.getAgent(big.agentId)).toBeNull();
+  });
+
+  it('capabilities registered for a local agent are kept by its next beats', async () => {
+    const r = registry();
+    const a = agent();
+    a.capabilities = { capabilities: [capability] };
+    await r.register(a);
+    expect(
+      await r.registerCapabilities(a.agentId, {
+        capabilities: [{ ...capability, name: 'edit_text' }],
+      }),
+    ).toBe(true);
+    await r.heartbeat(a.agentId);
+    const stored = await r.getAgentCapabilities(a.agentId);
+    expect(stored?.capabilities.map((c) => c.name)).toEqual(['edit_text']);
+  });
+
+  it('lists registered agents with their capabilities', async () => {
+    const r = registry();
+    const a = agent();
+    a.capabilities = { capabilities: [capability] };
+    await r.register(a);
+    const listed = (await r.listRegistered()).find((x) => x.agentId.type === a.agentId.type);
+    expect(listed?.capabilities?.capabilities.map((c) => c.name)).toEqual(['draft_text']);
+  });
+
+  it('reports a failing beat of the heartbeat loop and keeps beating the others', async () => {
+    const r = registry({ autoHeartbeat: true, heartbeatTtlMs: 60_000, heartbeatIntervalMs: 50 });
+    const broken = agent();
+    const healthy = agent();
+    await r.register(broken);
+    await r.register(healthy);
+    broken.statusSnapshot = () => {
+      throw new Error('snapshot failed');
+    };
+    await expect(r.heartbeat(broken.agentId)).rejects.toThrow('snapshot failed');
+    const before = healthy.beats;
+    expect(
+      await eventually(
+        () =>
+          healthy.beats > before + 1 &&
+          errors.includes(`heartbeat of ${broken.agentId.type}/default: snapshot failed`),
+        10_000,
+      ),
+    ).toBe(true);
+    await r.stopHeartbeats();
+  });
+
+  it('closing during a beat of the loop skips that tick’s expiry sweep', async () => {
+    const r = new RedisAgentRegistry(createClient(), {
+      ...options,
+      autoHeartbeat: true,
+      heartbeatIntervalMs: 50,
+    });
+    const slow = new GatedAgent();
+    await r.register(slow);
+    const { entered, release } = slow.hold();
+    await entered;
+    const closing = r.close();
+    release();
+    await closing;
+    expect(errors).toEqual([]);
+  });
+
+  it('a beat queued behind a deregistration does nothing and the agent stays gone', async () => {
+    const r = registry();
+    const a = new GatedAgent();
+    await r.register(a);
+    const { entered, release } = a.hold();
+    const firstBeat = r.heartbeat(a.agentId);
+    await entered;
+    const queuedBeat = r.heartbeat(a.agentId);
+    const deregistering = r.deregister(a.agentId);
+    release();
+    await Promise.all([firstBeat, queuedBeat]);
+    expect(await deregistering).toBe(true);
+    // Registration and the first beat only: the queued beat saw the agent gone and did nothing.
+    expect(a.snapshots).toBe(2);
+    expect(await r.getAgent(a.agentId)).toBeNull();
+    expect(await redis.zscore(keys.agentIndex, `${a.agentId.type}/default`)).toBeNull();
+  });
+
+  it('the expiry sweep skips malformed index members and announces records already gone', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    const all: RegistryEvent[] = [];
+    r.events$.subscribe((event) => all.push(event));
+    await redis.zadd(keys.agentIndex, 1, 'not a member', 2, 'vanished/default');
+    const expired = await r.sweepExpired();
+    expect(expired).toEqual([{ type: 'vanished', instance: 'default' }]);
+    expect(await redis.zscore(keys.agentIndex, 'not a member')).toBeNull();
+    expect(await eventually(() => all.length === 1, 10_000)).toBe(true);
+    expect(all[0]).toMatchObject({ type: 'expired', agentId: { type: 'vanished' } });
+    expect(all[0]).not.toHaveProperty('name');
+    expect(all[0]).not.toHaveProperty('lastHeartbeat');
+  });
+
+  it('discovery skips malformed index members and sets that are gone, and forgets unindexed ones', async () => {
+    const r = registry();
+    const kept = agent();
+    const dropped = agent();
+    const wanted = { ...capability, name: 'discovery_edge' };
+    kept.capabilities = { capabilities: [wanted] };
+    dropped.capabilities = { capabilities: [wanted] };
+    await r.register(kept);
+    await r.register(dropped);
+    const far = Date.now() + 600_000;
+    await redis.zadd(keys.agentIndex, far, 'bad member', far, 'setless/default');
+    await redis.zadd(keys.capabilityIndex, 1, 'bad member', 1, 'setless/default');
+    const criteria = { capabilityName: 'discovery_edge' };
+    const first = await r.discoverCapabilities({ criteria });
+    expect(first.skipped).toEqual([{ agentId: 'bad member', reason: 'malformed index member' }]);
+    const found = (response: typeof first): string[] => response.matches.map((m) => m.agentId.type);
+    expect(found(first).sort()).toEqual([kept.agentId.type, dropped.agentId.type].sort());
+    await redis.zrem(keys.capabilityIndex, `${dropped.agentId.type}/default`);
+    const second = await r.discoverCapabilities({ criteria });
+    expect(found(second)).toEqual([kept.agentId.type]);
+    expect(await r.cleanupStaleCapabilities()).toBe(2);
+    expect(await redis.zscore(keys.capabilityIndex, 'bad member')).toBeNull();
+    expect(await redis.zscore(keys.capabilityIndex, 'setless/default')).toBeNull();
+    await redis.zrem(keys.agentIndex, 'bad member', 'setless/default');
+  });
+});
+
+describeRealRedis('RedisAgentRegistry: Redis failures', () => {
+  it('getAgent fails with RedisOperationError when the capability set cannot be read', async () => {
+    const r = registry();
+    const a = agent();
+    await r.register(a);
+    await redis.del(keys.capabilities(a.agentId));
+    await redis.hset(keys.capabilities(a.agentId), 'not', 'a string');
+    const error = await r.getAgent(a.agentId).catch((e: unknown) => e);
+    expect(isRedisOperationError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/WRONGTYPE/);
+  });
+
+  it('reports a failing expiry sweep of the heartbeat loop', async () => {
+    const own = uniquePrefix('registry-edges-sweep');
+    const ownKeys = new KeyLayout(own);
+    const r = registry({ keyPrefix: own, autoHeartbeat: true, heartbeatIntervalMs: 50 });
+    try {
+      await r.startHeartbeats();
+      await redis.set(ownKeys.agentIndex, 'not a sorted set');
+      expect(
+        await eventually(() => errors.some((e) => /^expiry sweep: .*WRONGTYPE/.test(e)), 10_000),
+      ).toBe(true);
+      await r.stopHeartbeats();
+    } finally {
+      await deleteKeys(redis, own);
+    }
+  });
+
+  it('reports a subscription that cannot be made and still closes', async () => {
+    const [port] = await findFreePorts(1);
+    const dead = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    const r = new RedisAgentRegistry(dead, { ...options, subscribeEvents: true });
+    try {
+      await expect(r.ready()).rejects.toThrow();
+      expect(await eventually(() => errors.some((e) => e.startsWith('event subscription: ')))).toBe(
+        true,
+      );
+      await expect(r.close()).resolves.toBeUndefined();
+    } finally {
+      dead.disconnect();
+    }
+  });
+});
