@@ -39,13 +39,10 @@ export function withTraceparent<M extends { routing?: RoutingKey }>(
  * without any propagator configuration and without touching the payload.
  */
 export class AgentTracing {
-  private readonly tracer: otel.Tracer | undefined;
+  private readonly otel: { api: OtelApi; tracer: otel.Tracer } | null;
 
-  private constructor(
-    private readonly api: OtelApi | null,
-    tracerName: string,
-  ) {
-    this.tracer = api?.trace.getTracer(tracerName);
+  private constructor(api: OtelApi | null, tracerName: string) {
+    this.otel = api ? { api, tracer: api.trace.getTracer(tracerName) } : null;
   }
 
   /** Tracing with the named tracer; disabled when `options` is null or the API is missing. */
@@ -58,7 +55,7 @@ export class AgentTracing {
 
   /** Whether spans are produced. */
   get enabled(): boolean {
-    return this.api !== null;
+    return this.otel !== null;
   }
 
   /**
@@ -71,12 +68,12 @@ export class AgentTracing {
     message: OutgoingMessage,
     send: (message: OutgoingMessage) => Promise<T>,
   ): Promise<T> {
-    const api = this.api;
-    if (!api || !this.tracer) return send(message);
+    if (!this.otel) return send(message);
+    const { api, tracer } = this.otel;
     const destination = recipient
       ? formatAgentId(recipient)
       : String(message.messageType ?? 'publish');
-    const span = this.tracer.startSpan(`${operation} ${destination}`, {
+    const span = tracer.startSpan(`${operation} ${destination}`, {
       kind: api.SpanKind.PRODUCER,
       attributes: {
         'messaging.system': MESSAGING_SYSTEM,
@@ -92,7 +89,7 @@ export class AgentTracing {
     const outgoing = api.isSpanContextValid(spanContext)
       ? withTraceparent(message, formatTraceparent(spanContext))
       : message;
-    return this.finish(span, () =>
+    return finish(api, span, () =>
       api.context.with(api.trace.setSpan(api.context.active(), span), () => send(outgoing)),
     );
   }
@@ -101,13 +98,13 @@ export class AgentTracing {
    * Runs a handler inside a CONSUMER span that continues the trace carried by the message.
    */
   async traceHandler<T>(agent: AgentId, message: AgentMessage, run: () => Promise<T>): Promise<T> {
-    const api = this.api;
-    if (!api || !this.tracer) return run();
+    if (!this.otel) return run();
+    const { api, tracer } = this.otel;
     let parent = api.context.active();
     const remote = parseTraceparent(readTraceparent(message));
     if (remote) parent = api.trace.setSpanContext(parent, remote);
     const destination = formatAgentId(agent);
-    const span = this.tracer.startSpan(
+    const span = tracer.startSpan(
       `process ${destination}`,
       {
         kind: api.SpanKind.CONSUMER,
@@ -124,19 +121,19 @@ export class AgentTracing {
       },
       parent,
     );
-    return this.finish(span, () => api.context.with(api.trace.setSpan(parent, span), run));
+    return finish(api, span, () => api.context.with(api.trace.setSpan(parent, span), run));
   }
+}
 
-  private async finish<T>(span: otel.Span, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: this.api!.SpanStatusCode.ERROR, message: (error as Error).message });
-      throw error;
-    } finally {
-      span.end();
-    }
+async function finish<T>(api: OtelApi, span: otel.Span, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
   }
 }
 
