@@ -20,11 +20,6 @@ export class AgentMetadataAccessor {
     return this.reflector.get<AgentOptions | undefined>(AGENT_METADATA, target);
   }
 
-  /** Whether the class is marked with `@Agent()`. */
-  isAgent(target: AgentClass): boolean {
-    return this.getAgentOptions(target) !== undefined;
-  }
-
   /** Every `@OnAgentMessage()` binding on a method, in declaration order; empty when none. */
   getMessageHandlers(method: AgentMethod): OnAgentMessageMetadata[] {
     return (
