@@ -14,7 +14,10 @@ export const TEST_SENDER: AgentId = { type: 'test-sender' };
 const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** A message as a test writes it: type defaults to EVENT, the rest as in `sendMessage`. */
-export type TestMessage = Partial<OutgoingMessage> & { payload: JsonObject };
+export type TestMessage = Partial<OutgoingMessage> & {
+  /** The JSON object payload: the one field a test must give. */
+  payload: JsonObject;
+};
 
 /** Options of {@link AgentTestingClient.deliver}. */
 export interface DeliverOptions {
@@ -50,6 +53,8 @@ export class AgentTestingClient {
   ): Promise<MessageHandledEvent> {
     const messageId = message.messageId ?? `test-${randomUUID()}`;
     const settled = this.waitFor(messageId, options.until, options.timeoutMs);
+    // When the send fails nobody awaits `settled`: keep its later rejection from going unhandled.
+    settled.catch(() => undefined);
     const result = await this.coordinator.sendMessage(options.sender ?? TEST_SENDER, agent, {
       messageType: MessageType.EVENT,
       ...message,
