@@ -33,8 +33,17 @@ class CoordinatorQueue implements BenchQueue {
     if (!result.delivered) throw new Error(`send failed: ${result.error}`);
   }
 
+  /** One `sendMessages` call: the batch goes to Redis in one pipeline. */
   async sendBatch(payloads: Payload[]): Promise<void> {
-    await Promise.all(payloads.map((payload) => this.send(payload)));
+    const results = await this.producer.sendMessages(
+      SENDER,
+      payloads.map((payload) => ({
+        recipient: RECIPIENT,
+        message: { messageType: MessageType.EVENT, payload },
+      })),
+    );
+    const failed = results.find((result) => !result.delivered);
+    if (failed) throw new Error(`send failed: ${failed.error}`);
   }
 
   consume(concurrency: number, handler: (payload: Payload) => void): Promise<Consumer> {

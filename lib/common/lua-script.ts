@@ -42,6 +42,19 @@ type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
 
 const defined = new WeakMap<object, Set<string>>();
 
+/** Defines `script` on `client` once; afterwards the client and its pipelines can run it. */
+function defineOnce(client: RedisClient, script: LuaScript): void {
+  let names = defined.get(client);
+  if (!names) {
+    names = new Set();
+    defined.set(client, names);
+  }
+  if (!names.has(script.command)) {
+    client.defineCommand(script.command, { numberOfKeys: script.keys, lua: script.lua });
+    names.add(script.command);
+  }
+}
+
 /**
  * Runs a script on `client`, defining it there on first use (ioredis then sends EVALSHA and
  * falls back to EVAL after a script-cache flush).
@@ -52,15 +65,33 @@ export function runLuaScript(
   keys: readonly string[],
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  let names = defined.get(client);
-  if (!names) {
-    names = new Set();
-    defined.set(client, names);
-  }
-  if (!names.has(script.command)) {
-    client.defineCommand(script.command, { numberOfKeys: script.keys, lua: script.lua });
-    names.add(script.command);
-  }
+  defineOnce(client, script);
   const command = (client as unknown as Record<string, ScriptCommand>)[script.command];
   return command.call(client, ...keys, ...args);
+}
+
+/** One run of a script in a {@link runLuaScriptBatch}. */
+export interface ScriptCall {
+  keys: readonly string[];
+  args: readonly (string | number)[];
+}
+
+/**
+ * Runs `script` once per call in one pipeline: one socket write and one round trip for the
+ * lot. Resolves to each call's reply or error, in order; rejects only when the pipeline as a
+ * whole fails (the connection). On a `Cluster`, every call must touch one slot.
+ */
+export async function runLuaScriptBatch(
+  client: RedisClient,
+  script: LuaScript,
+  calls: readonly ScriptCall[],
+): Promise<{ reply?: unknown; error?: Error }[]> {
+  defineOnce(client, script);
+  const pipeline = client.pipeline() as unknown as Record<
+    string,
+    (...args: (string | number)[]) => unknown
+  > & { exec(): Promise<[Error | null, unknown][] | null> };
+  for (const call of calls) pipeline[script.command](...call.keys, ...call.args);
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, reply]) => (error ? { error } : { reply }));
 }

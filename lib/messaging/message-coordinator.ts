@@ -53,13 +53,23 @@ export interface RequestOptions {
 
 /** Paging of {@link MessageCoordinator.deadLetters}. */
 export interface PageOptions {
+  /** Entries to skip, from the oldest. Default 0. */
   offset?: number;
+  /** Most entries to return, 1–10 000. Default 100. */
   limit?: number;
 }
 
 /** What a message looks like before it is sent: id, timestamp and defaults may be left out. */
 export type OutgoingMessage = Omit<AgentMessage, 'sender' | 'recipient' | 'messageId'> &
   Partial<Pick<AgentMessage, 'sender' | 'recipient' | 'messageId'>>;
+
+/** One message of {@link MessageCoordinator.sendMessages}. */
+export interface BatchMessage {
+  /** Who receives it. */
+  recipient: AgentId;
+  /** What is sent, as for {@link MessageCoordinator.sendMessage}. */
+  message: OutgoingMessage;
+}
 
 /**
  * Reliable agent-to-agent messaging. The injection token of the Nest module;
@@ -72,6 +82,17 @@ export abstract class MessageCoordinator {
     recipient: AgentId,
     message: OutgoingMessage,
   ): Promise<MessageResult>;
+  /**
+   * Sends many messages at once, each as {@link sendMessage} would: one result per message, in
+   * order. The Redis implementation validates every message before it sends any (invalid
+   * input throws and enqueues nothing) and sends the lot in one pipeline, one round trip; this
+   * default sends them one by one, concurrently.
+   */
+  async sendMessages(sender: AgentId, messages: readonly BatchMessage[]): Promise<MessageResult[]> {
+    return Promise.all(
+      messages.map((item) => this.sendMessage(sender, item.recipient, item.message)),
+    );
+  }
   /** Sends one copy per recipient; one result per recipient, in order. */
   abstract broadcastMessage(
     sender: AgentId,

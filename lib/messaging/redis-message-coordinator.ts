@@ -1,5 +1,5 @@
 import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
-import { runLuaScript } from '../common/lua-script';
+import { runLuaScript, runLuaScriptBatch, type ScriptCall } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { assertInteger } from '../common/validate';
 import {
@@ -27,6 +27,7 @@ import {
 import {
   MessageCoordinator,
   type AckAndReceiveResult,
+  type BatchMessage,
   type CoordinatorLimits,
   type OutgoingMessage,
   type PageOptions,
@@ -46,7 +47,12 @@ import type {
 import { NackResult, QueueScripts, SendResult } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
 import { newMessageId } from './message-id';
-import { prepareOutgoing, validateAgentId, validateToken } from './outgoing-message';
+import {
+  prepareOutgoing,
+  validateAgentId,
+  validateToken,
+  type PreparedMessage,
+} from './outgoing-message';
 import { readyKeys, reserveKeys } from './queue-scripts';
 import { SubscriptionStore } from './subscription-store';
 import { WakeWaiter } from './wake-waiter';
@@ -111,12 +117,37 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     message: OutgoingMessage,
   ): Promise<MessageResult> {
     const prepared = prepareOutgoing(sender, recipient, message, this.options);
-    return this.enqueue(
-      prepared.recipient,
-      prepared.message.messageId,
-      prepared.priority,
-      prepared.body,
-    );
+    const [result] = await this.enqueue([prepared]);
+    return result;
+  }
+
+  override async sendMessages(
+    sender: AgentId,
+    messages: readonly BatchMessage[],
+  ): Promise<MessageResult[]> {
+    if (!Array.isArray(messages))
+      throw new ValidationError(
+        'messages',
+        'isArray',
+        'must be an array of { recipient, message }',
+      );
+    const prepared = messages.map((item: unknown, index) => {
+      if (typeof item !== 'object' || item === null)
+        throw new ValidationError(
+          `messages[${index}]`,
+          'isObject',
+          'must be { recipient, message }',
+        );
+      const { recipient, message } = item as BatchMessage;
+      return prepareOutgoing(
+        sender,
+        recipient,
+        message,
+        this.options,
+        `messages[${index}].recipient`,
+      );
+    });
+    return prepared.length === 0 ? [] : this.enqueue(prepared);
   }
 
   async broadcastMessage(
@@ -129,9 +160,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const prepared = recipients.map((recipient, index) =>
       prepareOutgoing(sender, recipient, message, this.options, `recipients[${index}]`),
     );
-    return Promise.all(
-      prepared.map((p) => this.enqueue(p.recipient, p.message.messageId, p.priority, p.body)),
-    );
+    return prepared.length === 0 ? [] : this.enqueue(prepared);
   }
 
   async subscribeToMessages(agentId: AgentId, types: MessageType[]): Promise<MessageSubscription> {
@@ -286,12 +315,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       correlationId,
       timeoutMs,
       async () => {
-        const result = await this.enqueue(
-          prepared.recipient,
-          prepared.message.messageId,
-          prepared.priority,
-          prepared.body,
-        );
+        const [result] = await this.enqueue([prepared]);
         if (!result.delivered)
           throw new RedisOperationError('request', result.error ?? 'not delivered');
       },
@@ -389,39 +413,48 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     await this.inbox.close();
   }
 
-  private async enqueue(
-    recipient: ResolvedAgentId,
-    messageId: string,
-    priority: MessagePriority,
-    body: string,
-  ): Promise<MessageResult> {
+  /**
+   * Runs the send script for each prepared message: one call alone, or one pipeline for many
+   * (one per recipient on a Cluster, whose pipelines must stay within a slot). Never throws:
+   * a failure becomes that message's `delivered: false`.
+   */
+  private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
     try {
       await this.ensureReady();
-      await this.ensureIndexed(recipient);
-      const keys = this.keys.queue(recipient);
-      const code = await runLuaScript(
-        this.redis,
-        QueueScripts.send,
-        [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
-        [messageId, priority, body, this.options.limits.queueSize],
-      );
-      switch (code) {
-        case SendResult.ENQUEUED:
-          return { messageId, delivered: true };
-        case SendResult.DUPLICATE:
-          return { messageId, delivered: false, duplicate: true, error: 'duplicate' };
-        case SendResult.QUEUE_FULL:
-          return { messageId, delivered: false, error: 'queue full' };
-        default:
-          return {
-            messageId,
-            delivered: false,
-            error: new UnexpectedScriptResultError('send', code).message,
-          };
-      }
+      for (const prepared of batch) await this.ensureIndexed(prepared.recipient);
     } catch (error) {
-      return { messageId, delivered: false, error: `redis error: ${(error as Error).message}` };
+      return batch.map((p) => failedSend(p, error));
     }
+    const call = (p: PreparedMessage): ScriptCall => {
+      const keys = this.keys.queue(p.recipient);
+      return {
+        keys: [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
+        args: [p.message.messageId, p.priority, p.body, this.options.limits.queueSize],
+      };
+    };
+    if (batch.length === 1) {
+      const [only] = batch;
+      const { keys, args } = call(only);
+      return runLuaScript(this.redis, QueueScripts.send, keys, args).then(
+        (code) => [sendOutcome(only, code)],
+        (error: unknown) => [failedSend(only, error)],
+      );
+    }
+    const groups = this.redis.isCluster ? groupByRecipient(batch) : [batch];
+    const settled = await Promise.all(
+      groups.map((group) =>
+        runLuaScriptBatch(this.redis, QueueScripts.send, group.map(call)).then(
+          (replies) =>
+            replies.map((r, i) =>
+              r.error ? failedSend(group[i], r.error) : sendOutcome(group[i], r.reply),
+            ),
+          (error: unknown) => group.map((p) => failedSend(p, error)),
+        ),
+      ),
+    );
+    const byMessage = new Map<PreparedMessage, MessageResult>();
+    groups.forEach((group, g) => group.forEach((p, i) => byMessage.set(p, settled[g][i])));
+    return batch.map((p) => byMessage.get(p)!);
   }
 
   /**
@@ -564,3 +597,43 @@ export class RedisMessageCoordinator extends MessageCoordinator {
  * `{0, nextDue, now}`.
  */
 type ReserveReply = [number, string | number, string | number, number?, number?, string?];
+
+/** The result of a send script's reply code. */
+function sendOutcome(prepared: PreparedMessage, code: unknown): MessageResult {
+  const messageId = prepared.message.messageId;
+  switch (code) {
+    case SendResult.ENQUEUED:
+      return { messageId, delivered: true };
+    case SendResult.DUPLICATE:
+      return { messageId, delivered: false, duplicate: true, error: 'duplicate' };
+    case SendResult.QUEUE_FULL:
+      return { messageId, delivered: false, error: 'queue full' };
+    default:
+      return {
+        messageId,
+        delivered: false,
+        error: new UnexpectedScriptResultError('send', code).message,
+      };
+  }
+}
+
+/** A send that Redis did not take. */
+function failedSend(prepared: PreparedMessage, error: unknown): MessageResult {
+  return {
+    messageId: prepared.message.messageId,
+    delivered: false,
+    error: `redis error: ${(error as Error).message}`,
+  };
+}
+
+/** Messages grouped by recipient, groups in order of first appearance. */
+function groupByRecipient(batch: readonly PreparedMessage[]): PreparedMessage[][] {
+  const groups = new Map<string, PreparedMessage[]>();
+  for (const p of batch) {
+    const key = formatAgentId(p.recipient);
+    const group = groups.get(key);
+    if (group) group.push(p);
+    else groups.set(key, [p]);
+  }
+  return [...groups.values()];
+}

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors';
 import {
   MessageCoordinator,
   type AckAndReceiveResult,
+  type BatchMessage,
   type CoordinatorLimits,
   type OutgoingMessage,
   type PageOptions,
@@ -42,6 +43,31 @@ export class TracingMessageCoordinator extends MessageCoordinator {
     return this.tracing.traceSend('send', recipient, message, (m) =>
       this.inner.sendMessage(sender, recipient, m),
     );
+  }
+
+  /**
+   * Opens a PRODUCER span per message (each message carries its own span's context), then
+   * sends the batch in one call; the spans end together when it is sent.
+   */
+  override sendMessages(
+    sender: AgentId,
+    messages: readonly BatchMessage[],
+  ): Promise<MessageResult[]> {
+    const wellFormed =
+      Array.isArray(messages) && messages.every((m) => typeof m === 'object' && m !== null);
+    // Malformed input goes straight through, for the inner coordinator's validation error.
+    if (!wellFormed) return this.inner.sendMessages(sender, messages);
+    const items: readonly BatchMessage[] = messages;
+    const traced: BatchMessage[] = [];
+    const open = (index: number): Promise<MessageResult[]> => {
+      if (index === items.length) return this.inner.sendMessages(sender, traced);
+      const { recipient } = items[index];
+      return this.tracing.traceSend('send', recipient, items[index].message, (message) => {
+        traced.push({ recipient, message });
+        return open(index + 1);
+      });
+    };
+    return open(0);
   }
 
   broadcastMessage(

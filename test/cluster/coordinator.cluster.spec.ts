@@ -192,6 +192,24 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     }
   });
 
+  it('sends a batch across slots in one pipeline per recipient, keeping the order', async () => {
+    const batch = [0, 1, 2, 3, 4, 5].map((i) => ({
+      recipient: spread[i % spread.length],
+      message: event({ i }),
+    }));
+    const results = await coordinator.sendMessages(sender, batch);
+    expect(results.map((r) => r.delivered)).toEqual([true, true, true, true, true, true]);
+    for (const [k, agent] of spread.entries()) {
+      const seen: unknown[] = [];
+      for (let n = 0; n < 2; n += 1) {
+        const delivery = await coordinator.receive(agent);
+        seen.push(delivery?.queueMessage.message.payload);
+        expect(await coordinator.ack(agent, delivery!.token)).toBe(true);
+      }
+      expect(seen).toEqual([{ i: k }, { i: k + spread.length }]);
+    }
+  });
+
   it('publishes an event to subscribers on every master', async () => {
     const subscriptions = await Promise.all(
       spread.map((agent) => coordinator.subscribeToMessages(agent, [MessageType.EVENT])),

@@ -39,6 +39,15 @@ async function expectTypedFailures(coordinator: RedisMessageCoordinator, reason:
   expect(result.error).toMatch(reason);
   const results = await coordinator.broadcastMessage(planner, event(), [worker, { type: 'b' }]);
   expect(results.map((r) => r.delivered)).toEqual([false, false]);
+  const batch = await coordinator.sendMessages(planner, [
+    { recipient: worker, message: event({}, { messageId: 'fail-b1' }) },
+    { recipient: { type: 'b' }, message: event({}, { messageId: 'fail-b2' }) },
+  ]);
+  expect(batch.map((r) => [r.messageId, r.delivered])).toEqual([
+    ['fail-b1', false],
+    ['fail-b2', false],
+  ]);
+  for (const r of batch) expect(r.error).toMatch(reason);
 
   for (const [operation, call] of calls) {
     const error = (await call(coordinator).then(

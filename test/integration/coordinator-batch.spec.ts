@@ -1,0 +1,106 @@
+import { MessagePriority, ValidationError, type BatchMessage } from '../../lib';
+import { CoordinatorFixture, event, planner } from './coordinator-fixture';
+
+describe('RedisMessageCoordinator: sendMessages', () => {
+  const fx = new CoordinatorFixture('batch');
+  const coordinator = fx.coordinator();
+
+  afterAll(() => fx.teardown());
+
+  async function drain(agent: { type: string }): Promise<unknown[]> {
+    const payloads: unknown[] = [];
+    for (;;) {
+      const delivery = await coordinator.receive(agent, 30_000);
+      if (!delivery) return payloads;
+      payloads.push(delivery.queueMessage.message.payload);
+      expect(await coordinator.ack(agent, delivery.token)).toBe(true);
+    }
+  }
+
+  it('enqueues every message for its recipient, one result each, in order', async () => {
+    const a = { type: 'batch-a' };
+    const b = { type: 'batch-b' };
+    const batch: BatchMessage[] = Array.from({ length: 30 }, (_, i) => ({
+      recipient: i % 3 === 0 ? b : a,
+      message: event({ i }, { priority: i === 29 ? MessagePriority.HIGH : MessagePriority.NORMAL }),
+    }));
+    const results = await coordinator.sendMessages(planner, batch);
+    expect(results).toHaveLength(30);
+    expect(results.every((r) => r.delivered)).toBe(true);
+    expect(new Set(results.map((r) => r.messageId)).size).toBe(30);
+    // Priority first, then the batch order within a priority.
+    const toA = batch.filter((item) => item.recipient === a).map((item) => item.message.payload);
+    expect(await drain(a)).toEqual([{ i: 29 }, ...toA.filter((p) => p.i !== 29)]);
+    expect(await drain(b)).toEqual(
+      batch.filter((i) => i.recipient === b).map((i) => i.message.payload),
+    );
+  });
+
+  it('sends the whole batch in one pipeline', async () => {
+    const pipeline = jest.spyOn(fx.client, 'pipeline');
+    const evalsha = jest.spyOn(fx.client, 'evalsha');
+    const agent = { type: 'batch-pipe' };
+    await coordinator.sendMessage(planner, agent, event()); // scripts and index in place
+    evalsha.mockClear();
+    const results = await coordinator.sendMessages(
+      planner,
+      Array.from({ length: 50 }, (_, i) => ({ recipient: agent, message: event({ i }) })),
+    );
+    expect(results.filter((r) => r.delivered)).toHaveLength(50);
+    expect(pipeline).toHaveBeenCalledTimes(1);
+    expect(evalsha).not.toHaveBeenCalled();
+    pipeline.mockRestore();
+    evalsha.mockRestore();
+    expect(await drain(agent)).toHaveLength(51);
+  });
+
+  it('reports duplicates and a full queue per message, like sendMessage', async () => {
+    const small = fx.coordinator({ queueSize: 3 });
+    const agent = { type: 'batch-full' };
+    const results = await small.sendMessages(planner, [
+      { recipient: agent, message: event({ n: 1 }, { messageId: 'bfull-1' }) },
+      { recipient: agent, message: event({ n: 2 }, { messageId: 'bfull-1' }) },
+      { recipient: agent, message: event({ n: 3 }, { messageId: 'bfull-2' }) },
+      { recipient: agent, message: event({ n: 4 }, { messageId: 'bfull-3' }) },
+      { recipient: agent, message: event({ n: 5 }, { messageId: 'bfull-4' }) },
+    ]);
+    expect(results).toEqual([
+      { messageId: 'bfull-1', delivered: true },
+      { messageId: 'bfull-1', delivered: false, duplicate: true, error: 'duplicate' },
+      { messageId: 'bfull-2', delivered: true },
+      { messageId: 'bfull-3', delivered: true },
+      { messageId: 'bfull-4', delivered: false, error: 'queue full' },
+    ]);
+    expect(await drain(agent)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+  });
+
+  it('refuses invalid input before sending anything', async () => {
+    const agent = { type: 'batch-invalid' };
+    const attempt = coordinator.sendMessages(planner, [
+      { recipient: agent, message: event({ ok: true }) },
+      { recipient: agent, message: event({ ok: true }) },
+      { recipient: { type: 'bad:type' }, message: event() },
+    ]);
+    await expect(attempt).rejects.toThrow(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ field: 'messages[2].recipient.type' });
+    await expect(
+      coordinator.sendMessages(planner, [
+        { recipient: agent, message: event() },
+        null as unknown as BatchMessage,
+      ]),
+    ).rejects.toMatchObject({ field: 'messages[1]' });
+    await expect(
+      coordinator.sendMessages(planner, 'nope' as unknown as BatchMessage[]),
+    ).rejects.toMatchObject({ field: 'messages' });
+    expect(await coordinator.stats(agent)).toEqual({
+      ready: 0,
+      delayed: 0,
+      reserved: 0,
+      deadLettered: 0,
+    });
+  });
+
+  it('answers an empty batch with no results', async () => {
+    expect(await coordinator.sendMessages(planner, [])).toEqual([]);
+  });
+});

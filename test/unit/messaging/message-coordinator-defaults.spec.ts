@@ -1,0 +1,34 @@
+import {
+  MessageCoordinator,
+  MessageType,
+  type AgentId,
+  type MessageResult,
+  type OutgoingMessage,
+} from '../../../lib/messaging';
+
+describe('MessageCoordinator default methods', () => {
+  it('sendMessages sends each message with sendMessage, results in order', async () => {
+    const sent: [AgentId, AgentId, OutgoingMessage][] = [];
+    const sendMessage = jest.fn(
+      (sender: AgentId, recipient: AgentId, message: OutgoingMessage): Promise<MessageResult> => {
+        sent.push([sender, recipient, message]);
+        return Promise.resolve({ messageId: `id-${sent.length}`, delivered: sent.length !== 2 });
+      },
+    );
+    const coordinator = { sendMessage } as unknown as MessageCoordinator;
+    const message = { messageType: MessageType.EVENT, payload: {} };
+    const results = await MessageCoordinator.prototype.sendMessages.call(
+      coordinator,
+      { type: 's' },
+      [
+        { recipient: { type: 'a' }, message },
+        { recipient: { type: 'b' }, message },
+      ],
+    );
+    expect(results).toEqual([
+      { messageId: 'id-1', delivered: true },
+      { messageId: 'id-2', delivered: false },
+    ]);
+    expect(sent.map(([, recipient]) => recipient.type)).toEqual(['a', 'b']);
+  });
+});
