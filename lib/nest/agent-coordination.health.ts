@@ -4,12 +4,16 @@ import { AgentCoordinationLifecycle } from './agent-coordination.lifecycle';
 import { loadOptionalPackage } from './optional-package';
 import type { AgentCoordinationRedis } from './redis-connection';
 
+/** `up` when Redis answers and no agent's receive loop is failing, else `down`. @inline */
 type HealthStatus = 'up' | 'down';
 
 /** A `@nestjs/terminus` health indicator result. */
 export type AgentCoordinationHealthResult<Key extends string = string> = Record<
   Key,
-  { status: HealthStatus } & Record<string, unknown>
+  {
+    /** `up` or `down`. */
+    status: HealthStatus;
+  } & Record<string, unknown>
 >;
 
 interface TerminusV11 {
@@ -34,6 +38,7 @@ const DEFAULT_PING_TIMEOUT_MS = 1_000;
  */
 @Injectable()
 export class AgentCoordinationHealthIndicator {
+  /** @internal created by Nest's dependency injection */
   constructor(
     @Inject(AGENT_COORDINATION_REDIS) private readonly redis: AgentCoordinationRedis,
     private readonly lifecycle: AgentCoordinationLifecycle,
@@ -66,9 +71,12 @@ export class AgentCoordinationHealthIndicator {
   }
 
   /** The raw check without terminus: Redis reachability and each agent's loop. */
-  async probe(
-    timeoutMs = DEFAULT_PING_TIMEOUT_MS,
-  ): Promise<{ status: HealthStatus; details: Record<string, unknown> }> {
+  async probe(timeoutMs = DEFAULT_PING_TIMEOUT_MS): Promise<{
+    /** `up` when Redis answered the PING in time and no agent's loop is failing. */
+    status: HealthStatus;
+    /** `redis` (PING answer or failure), `agents` (each loop) and, if any, the `failing` ids. */
+    details: Record<string, unknown>;
+  }> {
     const agents = this.lifecycle.status();
     const failing = Object.entries(agents)
       .filter(([, s]) => s.consecutiveErrors > 0)

@@ -47,6 +47,7 @@ export class AgentCoordinationMetrics implements OnModuleDestroy {
   private readonly subscriptions: Subscription[] = [];
   private readonly exporter: PrometheusExporter | null;
 
+  /** @internal created by Nest's dependency injection */
   constructor(
     events: AgentMessageEvents,
     @Inject(AGENT_COORDINATION_RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -83,6 +84,7 @@ export class AgentCoordinationMetrics implements OnModuleDestroy {
     return this.exporter ? this.exporter.text() : '';
   }
 
+  /** Stops listening to {@link AgentMessageEvents}; called by Nest when the module is destroyed. */
   onModuleDestroy(): void {
     for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
   }

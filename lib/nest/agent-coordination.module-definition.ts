@@ -10,6 +10,10 @@ import type {
  */
 export const {
   ConfigurableModuleClass: AgentCoordinationConfigurableModule,
+  /**
+   * Injection token of the {@link AgentCoordinationModuleOptions} as given to `forRoot()` or
+   * produced by `forRootAsync()`, before defaults are filled in.
+   */
   MODULE_OPTIONS_TOKEN: AGENT_COORDINATION_MODULE_OPTIONS,
   OPTIONS_TYPE: AGENT_COORDINATION_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: AGENT_COORDINATION_ASYNC_OPTIONS_TYPE,
@@ -24,7 +28,16 @@ export const {
   }))
   .build();
 
-/** What `forRoot()` accepts: the module options plus `isGlobal`. */
+/**
+ * What `forRoot()` accepts: the module options plus `isGlobal`.
+ *
+ * @useDeclaredType
+ */
 export type AgentCoordinationForRootOptions = typeof AGENT_COORDINATION_OPTIONS_TYPE;
-/** What `forRootAsync()` accepts: `imports`, `inject`, `useFactory | useClass | useExisting`, `isGlobal`. */
+/**
+ * What `forRootAsync()` accepts: `imports`, `inject`, `useFactory | useClass | useExisting`,
+ * `isGlobal`.
+ *
+ * @useDeclaredType
+ */
 export type AgentCoordinationForRootAsyncOptions = typeof AGENT_COORDINATION_ASYNC_OPTIONS_TYPE;

@@ -26,6 +26,13 @@ import { AgentMetadataAccessor } from './agent-metadata.accessor';
  * `AgentCoordinationMetrics`, `AgentMessageEvents`, `AgentCoordinationHealthIndicator`, and
  * breakers declared with {@link AgentCoordinationModule.forFeature} via
  * `@InjectCircuitBreaker(name)`.
+ *
+ * @property forRoot Configures the module with {@link AgentCoordinationForRootOptions}: the
+ * {@link AgentCoordinationModuleOptions} plus `isGlobal` (default false).
+ * @property forRootAsync Configures the module with options resolved at startup, from
+ * {@link AgentCoordinationForRootAsyncOptions}: `useFactory` (with `inject`), `useClass` or
+ * `useExisting` (a provider with `createAgentCoordinationOptions()`), `imports`, and
+ * `isGlobal`.
  */
 @Module({
   imports: [DiscoveryModule],

@@ -20,10 +20,12 @@ export function readTraceparent(message: Pick<AgentMessage, 'routing'>): string 
 }
 
 /** A copy of `message` whose routing tags carry `traceparent` (replacing an older one). */
-export function withTraceparent<M extends { routing?: RoutingKey }>(
-  message: M,
-  traceparent: string,
-): M {
+export function withTraceparent<
+  M extends {
+    /** The message's routing; the copy's tags carry `traceparent` unless 64 others fill them. */
+    routing?: RoutingKey;
+  },
+>(message: M, traceparent: string): M {
   const tags = (message.routing?.tags ?? []).filter((t) => !t.startsWith(TRACEPARENT_TAG_PREFIX));
   if (tags.length >= MAX_TAGS) return message;
   return {

@@ -15,6 +15,7 @@ export interface AgentMessageContextHooks {
 export class AgentMessageContext<P extends JsonObject = JsonObject> {
   private answered = false;
 
+  /** @internal created by the consumer for each delivery */
   constructor(
     /** The agent handling the message. */
     readonly agentId: ResolvedAgentId,

@@ -14,8 +14,11 @@ export type MessageOutcome = 'acked' | 'retried' | 'dead-lettered' | 'unsettled'
 
 /** A delivery that reached an agent's consumer. */
 export interface MessageReceivedEvent {
+  /** The agent whose consumer received the delivery. */
   agentId: ResolvedAgentId;
+  /** Id of the delivered message. */
   messageId: string;
+  /** Its type. */
   messageType: MessageType;
   /** 1 on the first delivery. */
   attempt: number;
@@ -23,6 +26,7 @@ export interface MessageReceivedEvent {
 
 /** A delivery the consumer finished with. */
 export interface MessageHandledEvent extends MessageReceivedEvent {
+  /** How the delivery was settled. */
   outcome: MessageOutcome;
   /** Whether a handler ran (false when none exists for the type). */
   handled: boolean;
@@ -30,6 +34,7 @@ export interface MessageHandledEvent extends MessageReceivedEvent {
   failed: boolean;
   /** Time from receipt to settlement, ms. */
   durationMs: number;
+  /** The message's correlation id; absent when it carries none. */
   correlationId?: string;
   /** The failure recorded with a nack, or why the delivery was left unsettled. */
   error?: string;

@@ -7,7 +7,9 @@ import { AGENT_HANDLER_ARGS_METADATA } from '../agent-coordination.constants';
  * `ValidationPipe` validates it, as with `@Payload()` in @nestjs/microservices.
  */
 export enum AgentParamType {
+  /** The message payload, or one field of it: `@AgentPayload()`. */
   PAYLOAD = 3,
+  /** The handler's `AgentMessageContext`: `@AgentContext()`. */
   CONTEXT = 6,
 }
 

@@ -20,7 +20,9 @@ export interface OnAgentMessageOptions {
 
 /** What `@OnAgentMessage()` records on a method. */
 export interface OnAgentMessageMetadata {
+  /** The message types the method handles. */
   types: MessageTypeName[];
+  /** The options given to the decorator; `{}` when none. */
   options: OnAgentMessageOptions;
 }
 
