@@ -18,6 +18,7 @@ import {
 
 /** A breaker's shared state as {@link CircuitBreakerRegistry.inspect} reads it. */
 export interface SharedBreakerSnapshot {
+  /** The breaker's name, as asked for. */
   name: string;
   /** `closed` when the breaker has no stored state. */
   state: CircuitState;

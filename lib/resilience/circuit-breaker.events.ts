@@ -26,8 +26,11 @@ export interface CircuitStateChange {
 
 /** A transition as published on the breaker channel (`KeyLayout.breakerChannel`). */
 export interface PublishedStateChange {
+  /** Name of the breaker that changed state. */
   name: string;
+  /** The state it left. */
   from: CircuitState;
+  /** The state it entered. */
   to: CircuitState;
   /** Generation after the transition. */
   gen: number;
