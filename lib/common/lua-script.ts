@@ -87,11 +87,12 @@ export async function runLuaScriptBatch(
   calls: readonly ScriptCall[],
 ): Promise<{ reply?: unknown; error?: Error }[]> {
   defineOnce(client, script);
+  // exec() resolves to null only for a MULTI discarded by WATCH; a plain pipeline never does.
   const pipeline = client.pipeline() as unknown as Record<
     string,
     (...args: (string | number)[]) => unknown
-  > & { exec(): Promise<[Error | null, unknown][] | null> };
+  > & { exec(): Promise<[Error | null, unknown][]> };
   for (const call of calls) pipeline[script.command](...call.keys, ...call.args);
-  const results = (await pipeline.exec()) ?? [];
+  const results = await pipeline.exec();
   return results.map(([error, reply]) => (error ? { error } : { reply }));
 }

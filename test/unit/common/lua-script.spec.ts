@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLuaScript } from '../../../lib/common/lua-script';
+import { loadLuaScript, runLuaScriptBatch, type LuaScript } from '../../../lib/common/lua-script';
+import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 describe('loadLuaScript', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lua-script-'));
@@ -27,5 +28,34 @@ describe('loadLuaScript', () => {
     expect(() => loadLuaScript(dir, 'no-count.lua')).toThrow(
       'Script file no-count.lua does not end in -<keys>.lua',
     );
+  });
+});
+
+describe('runLuaScriptBatch', () => {
+  const script: LuaScript = {
+    command: 'tta_test_batch_incr',
+    keys: 1,
+    lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+  };
+
+  it('runs every call in one pipeline and answers each with its reply or its error', async () => {
+    const client = createClient();
+    const prefix = uniquePrefix('lua-batch');
+    const key = `${prefix}:counter`;
+    try {
+      const results = await runLuaScriptBatch(client, script, [
+        { keys: [key], args: [2] },
+        { keys: [key], args: ['not a number'] },
+        { keys: [key], args: [3] },
+      ]);
+      expect(results[0]).toEqual({ reply: 2 });
+      expect(results[1].error?.message).toMatch(/not an integer/);
+      expect(results[1]).not.toHaveProperty('reply');
+      expect(results[2]).toEqual({ reply: 5 });
+      expect(await client.get(key)).toBe('5');
+    } finally {
+      await deleteKeys(client, prefix);
+      await closeClients();
+    }
   });
 });
