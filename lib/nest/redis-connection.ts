@@ -32,6 +32,6 @@ export function openConnection(connection: AgentCoordinationConnection): AgentCo
 export async function closeConnection(redis: AgentCoordinationRedis): Promise<void> {
   if (!redis.owned) return;
   const client = redis.client;
-  if (client.status === 'end') return;
+  // QUIT is refused by a connection that has already ended; disconnect() is then a no-op.
   await client.quit().catch(() => client.disconnect());
 }
