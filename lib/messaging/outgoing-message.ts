@@ -64,17 +64,31 @@ export function completeMessage(
   }
   assertMessageHasNoPrototypeKeys(message, 'message');
   const payloadJson = serialisePayload(message.payload, 'message.payload', limits);
+  const messageId: unknown = message.messageId ?? newMessageId();
+  if (plainMessage(message, messageId, message.timestamp)) {
+    // The payload travels as `payloadJson`; the message itself carries an empty one.
+    const full: AgentMessage = {
+      messageId,
+      sender: from,
+      recipient: to,
+      messageType: message.messageType,
+      payload: {},
+      timestamp: new Date().toISOString(),
+    };
+    if (message.priority !== undefined) full.priority = message.priority;
+    if (message.correlationId !== undefined) full.correlationId = message.correlationId;
+    if (message.replyTo !== undefined) full.replyTo = message.replyTo;
+    return { message: full, payloadJson, recipient: to };
+  }
   const candidate: Record<string, unknown> = {
     ...message,
     payload: {},
-    messageId: message.messageId ?? newMessageId(),
+    messageId,
     sender: from,
     recipient: to,
     timestamp: message.timestamp ?? new Date().toISOString(),
   };
-  const full =
-    plainMessage(candidate, message.timestamp === undefined) ??
-    validateDto(AgentMessageDto, candidate, 'message');
+  const full = validateDto(AgentMessageDto, candidate, 'message');
   return { message: full, payloadJson, recipient: to };
 }
 

@@ -1,5 +1,5 @@
 import { AGENT_ID_PATTERN, DEFAULT_INSTANCE, type ResolvedAgentId } from './models/agent-id';
-import { MESSAGE_ID_PATTERN, type AgentMessage } from './models/agent-message';
+import { MESSAGE_ID_PATTERN } from './models/agent-message';
 import { MessagePriority, MessageType } from './models/message.enums';
 
 /*
@@ -46,28 +46,27 @@ export function plainAgentId(id: unknown): ResolvedAgentId | null {
 }
 
 /**
- * `message` typed when it is plainly valid for `AgentMessageDto`, with a timestamp the caller
- * generated itself (a caller-supplied one needs the strict ISO-8601 check) and no routing;
- * `null` when it needs the full validator.
+ * Whether an outgoing message is plainly valid for `AgentMessageDto` once it gets `messageId`
+ * (given or generated), the validated sender and recipient and a generated timestamp: known
+ * fields only, no routing and no `timestamp` of the caller's (routing and a caller-supplied
+ * timestamp need the full validator, the latter for its strict ISO-8601 check). `false`
+ * means: ask the full validator.
  */
 export function plainMessage(
   message: Record<string, unknown>,
-  timestampGenerated: boolean,
-): AgentMessage | null {
-  if (!timestampGenerated || message.routing !== undefined) return null;
-  for (const key in message) if (!MESSAGE_FIELDS.has(key)) return null;
-  const { messageId, messageType, priority, correlationId, replyTo } = message;
-  if (typeof messageId !== 'string' || !MESSAGE_ID_PATTERN.test(messageId)) return null;
-  if (!MESSAGE_TYPES.has(messageType)) return null;
-  if (priority !== undefined && !PRIORITIES.has(priority)) return null;
+  messageId: unknown,
+  timestamp: unknown,
+): messageId is string {
+  if (timestamp !== undefined || message.routing !== undefined) return false;
+  for (const key in message) if (!MESSAGE_FIELDS.has(key)) return false;
+  const { messageType, priority, correlationId, replyTo } = message;
+  if (typeof messageId !== 'string' || !MESSAGE_ID_PATTERN.test(messageId)) return false;
+  if (!MESSAGE_TYPES.has(messageType)) return false;
+  if (priority !== undefined && !PRIORITIES.has(priority)) return false;
   if (
     correlationId !== undefined &&
     (typeof correlationId !== 'string' || !MESSAGE_ID_PATTERN.test(correlationId))
   )
-    return null;
-  if (replyTo !== undefined && plainAgentId(replyTo) === null) return null;
-  if (plainAgentId(message.sender) === null || plainAgentId(message.recipient) === null)
-    return null;
-  if (!isPlainObject(message.payload)) return null;
-  return message as unknown as AgentMessage;
+    return false;
+  return replyTo === undefined || plainAgentId(replyTo) !== null;
 }
