@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { closeConnection, openConnection } from '../../../lib/nest/redis-connection';
 import { REDIS_URL, closeClients, createClient, eventually } from '../../support/redis';
 
