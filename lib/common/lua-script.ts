@@ -23,7 +23,7 @@ function readLua(dir: string, file: string): string {
 }
 
 /**
- * Loads `<dir>/<file>`; the key count comes from the file name (`send-message-8.lua` takes 8).
+ * Loads `<dir>/<file>`; the key count comes from the file name (`send-messages-8.lua` takes 8).
  * `--#include <file>` lines are replaced by that file of the same folder, so scripts share
  * fragments and combined operations reuse single-operation scripts instead of copying them.
  */
@@ -70,6 +70,12 @@ export function runLuaScript(
   return command.call(client, ...keys, ...args);
 }
 
+/** The reply of one call in a {@link runLuaScriptBatch}, or its error. */
+export interface ScriptOutcome {
+  reply?: unknown;
+  error?: Error;
+}
+
 /** One run of a script in a {@link runLuaScriptBatch}. */
 export interface ScriptCall {
   keys: readonly string[];
@@ -85,7 +91,7 @@ export async function runLuaScriptBatch(
   client: RedisClient,
   script: LuaScript,
   calls: readonly ScriptCall[],
-): Promise<{ reply?: unknown; error?: Error }[]> {
+): Promise<ScriptOutcome[]> {
   defineOnce(client, script);
   // exec() resolves to null only for a MULTI discarded by WATCH; a plain pipeline never does.
   const pipeline = client.pipeline() as unknown as Record<

@@ -5,7 +5,7 @@ import { MessagePriority } from './models/message.enums';
 const dir = `${__dirname}/scripts`;
 /** The coordinator's Lua scripts, one per state change. */
 export const QueueScripts = {
-  send: loadLuaScript(dir, 'send-message-8.lua'),
+  send: loadLuaScript(dir, 'send-messages-8.lua'),
   reserve: loadLuaScript(dir, 'reserve-message-10.lua'),
   ack: loadLuaScript(dir, 'ack-message-5.lua'),
   ackAndReserve: loadLuaScript(dir, 'ack-and-reserve-11.lua'),
@@ -16,7 +16,7 @@ export const QueueScripts = {
   purge: loadLuaScript(dir, 'purge-dead-letters-5.lua'),
 } as const;
 
-/** Result codes of `send-message`. */
+/** Result codes of `send-messages`, one digit per message. */
 export enum SendResult {
   ENQUEUED = 1,
   DUPLICATE = 2,

@@ -1,5 +1,10 @@
 import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
-import { runLuaScript, runLuaScriptBatch, type ScriptCall } from '../common/lua-script';
+import {
+  runLuaScript,
+  runLuaScriptBatch,
+  type ScriptCall,
+  type ScriptOutcome,
+} from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { assertInteger } from '../common/validate';
 import {
@@ -62,6 +67,8 @@ const FAILURE_TYPES = new Set<string>(Object.values(FailureType));
 const DEFAULT_VISIBILITY_TIMEOUT_MS = 5_000;
 const DEFAULT_PAGE_SIZE = 100;
 
+/** Messages per send-script call: a larger batch is split so that no call holds Redis long. */
+const SEND_CHUNK = 500;
 /** Reason recorded on a message whose reservation lapsed. */
 export const EXPIRED_REASON = 'visibility timeout expired';
 
@@ -414,9 +421,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   /**
-   * Runs the send script for each prepared message: one call alone, or one pipeline for many
-   * (one per recipient on a Cluster, whose pipelines must stay within a slot). Never throws:
-   * a failure becomes that message's `delivered: false`.
+   * Runs the send script once per recipient (and per {@link SEND_CHUNK} messages), all calls in
+   * one pipeline, or concurrently on a Cluster, whose pipelines must stay within a slot. Never
+   * throws: a failure becomes `delivered: false` for the messages it concerns.
    */
   private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
     try {
@@ -425,36 +432,35 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     } catch (error) {
       return batch.map((p) => failedSend(p, error));
     }
-    const call = (p: PreparedMessage): ScriptCall => {
-      const keys = this.keys.queue(p.recipient);
+    const chunks = chunkByRecipient(batch, SEND_CHUNK);
+    const calls = chunks.map((chunk): ScriptCall => {
+      const keys = this.keys.queue(chunk[0].recipient);
+      const args: (string | number)[] = [this.options.limits.queueSize];
+      for (const p of chunk) args.push(p.message.messageId, p.priority, p.body);
       return {
         keys: [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
-        args: [p.message.messageId, p.priority, p.body, this.options.limits.queueSize],
+        args,
       };
-    };
-    if (batch.length === 1) {
-      const [only] = batch;
-      const { keys, args } = call(only);
-      return runLuaScript(this.redis, QueueScripts.send, keys, args).then(
-        (code) => [sendOutcome(only, code)],
-        (error: unknown) => [failedSend(only, error)],
+    });
+    const runOne = (call: ScriptCall): Promise<ScriptOutcome> =>
+      runLuaScript(this.redis, QueueScripts.send, call.keys, call.args).then(
+        (reply) => ({ reply }),
+        (error: Error) => ({ error }),
       );
-    }
-    const groups = this.redis.isCluster ? groupByRecipient(batch) : [batch];
-    const settled = await Promise.all(
-      groups.map((group) =>
-        runLuaScriptBatch(this.redis, QueueScripts.send, group.map(call)).then(
-          (replies) =>
-            replies.map((r, i) =>
-              r.error ? failedSend(group[i], r.error) : sendOutcome(group[i], r.reply),
-            ),
-          (error: unknown) => group.map((p) => failedSend(p, error)),
-        ),
-      ),
-    );
-    const byMessage = new Map<PreparedMessage, MessageResult>();
-    groups.forEach((group, g) => group.forEach((p, i) => byMessage.set(p, settled[g][i])));
-    return batch.map((p) => byMessage.get(p)!);
+    const outcomes: ScriptOutcome[] =
+      calls.length === 1 || this.redis.isCluster
+        ? await Promise.all(calls.map(runOne))
+        : await runLuaScriptBatch(this.redis, QueueScripts.send, calls).catch((error: Error) =>
+            calls.map(() => ({ error })),
+          );
+    const results = new Map<PreparedMessage, MessageResult>();
+    chunks.forEach((chunk, c) => {
+      const { reply, error } = outcomes[c];
+      chunk.forEach((p, i) =>
+        results.set(p, error ? failedSend(p, error) : sendOutcome(p, Number(String(reply)[i]))),
+      );
+    });
+    return batch.map((p) => results.get(p)!);
   }
 
   /**
@@ -626,8 +632,11 @@ function failedSend(prepared: PreparedMessage, error: unknown): MessageResult {
   };
 }
 
-/** Messages grouped by recipient, groups in order of first appearance. */
-function groupByRecipient(batch: readonly PreparedMessage[]): PreparedMessage[][] {
+/**
+ * Messages grouped by recipient (groups in order of first appearance, messages in batch order),
+ * each group cut into chunks of at most `size`.
+ */
+function chunkByRecipient(batch: readonly PreparedMessage[], size: number): PreparedMessage[][] {
   const groups = new Map<string, PreparedMessage[]>();
   for (const p of batch) {
     const key = formatAgentId(p.recipient);
@@ -635,5 +644,9 @@ function groupByRecipient(batch: readonly PreparedMessage[]): PreparedMessage[][
     if (group) group.push(p);
     else groups.set(key, [p]);
   }
-  return [...groups.values()];
+  const chunks: PreparedMessage[][] = [];
+  for (const group of groups.values())
+    for (let first = 0; first < group.length; first += size)
+      chunks.push(group.slice(first, first + size));
+  return chunks;
 }

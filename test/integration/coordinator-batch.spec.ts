@@ -1,4 +1,5 @@
 import { MessagePriority, ValidationError, type BatchMessage } from '../../lib';
+import { itRealRedis } from '../support/redis';
 import { CoordinatorFixture, event, planner } from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: sendMessages', () => {
@@ -36,22 +37,57 @@ describe('RedisMessageCoordinator: sendMessages', () => {
     );
   });
 
-  it('sends the whole batch in one pipeline', async () => {
+  // ioredis-mock has no sendCommand to count what goes over the wire.
+  itRealRedis('sends one script call per recipient, all in one pipeline', async () => {
     const pipeline = jest.spyOn(fx.client, 'pipeline');
-    const evalsha = jest.spyOn(fx.client, 'evalsha');
-    const agent = { type: 'batch-pipe' };
-    await coordinator.sendMessage(planner, agent, event()); // scripts and index in place
-    evalsha.mockClear();
+    const sent = jest.spyOn(fx.client, 'sendCommand');
+    /** Script calls written since the last clear. */
+    const scriptCalls = () =>
+      sent.mock.calls.filter(([command]) => /^eval/.test((command as { name: string }).name))
+        .length;
+    const one = { type: 'batch-pipe-1' };
+    const two = { type: 'batch-pipe-2' };
+    await coordinator.sendMessages(planner, [
+      { recipient: one, message: event() },
+      { recipient: two, message: event() },
+    ]); // scripts and index in place
+    pipeline.mockClear();
+    sent.mockClear();
+    // One recipient: a single script call for the whole batch, no pipeline.
+    const single = await coordinator.sendMessages(
+      planner,
+      Array.from({ length: 50 }, (_, i) => ({ recipient: one, message: event({ i }) })),
+    );
+    expect(single.filter((r) => r.delivered)).toHaveLength(50);
+    expect(pipeline).not.toHaveBeenCalled();
+    expect(scriptCalls()).toBe(1);
+    sent.mockClear();
+    // Two recipients: two calls in one pipeline.
+    const mixed = await coordinator.sendMessages(
+      planner,
+      Array.from({ length: 50 }, (_, i) => ({
+        recipient: i % 2 ? one : two,
+        message: event({ i }),
+      })),
+    );
+    expect(mixed.filter((r) => r.delivered)).toHaveLength(50);
+    expect(pipeline).toHaveBeenCalledTimes(1);
+    expect(scriptCalls()).toBe(2);
+    pipeline.mockRestore();
+    sent.mockRestore();
+    expect(await drain(one)).toHaveLength(76);
+    expect(await drain(two)).toHaveLength(26);
+  });
+
+  it('splits a large batch into calls of 500, keeping the order', async () => {
+    const agent = { type: 'batch-large' };
     const results = await coordinator.sendMessages(
       planner,
-      Array.from({ length: 50 }, (_, i) => ({ recipient: agent, message: event({ i }) })),
+      Array.from({ length: 1_201 }, (_, i) => ({ recipient: agent, message: event({ i }) })),
     );
-    expect(results.filter((r) => r.delivered)).toHaveLength(50);
-    expect(pipeline).toHaveBeenCalledTimes(1);
-    expect(evalsha).not.toHaveBeenCalled();
-    pipeline.mockRestore();
-    evalsha.mockRestore();
-    expect(await drain(agent)).toHaveLength(51);
+    expect(results.filter((r) => r.delivered)).toHaveLength(1_201);
+    const payloads = await drain(agent);
+    expect(payloads).toEqual(Array.from({ length: 1_201 }, (_, i) => ({ i })));
   });
 
   it('reports duplicates and a full queue per message, like sendMessage', async () => {

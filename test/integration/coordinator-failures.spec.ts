@@ -133,7 +133,7 @@ describe('RedisMessageCoordinator: Redis failures', () => {
   it('an answer from the send script this client does not know is reported, not thrown', async () => {
     const { client, broken } = breakable();
     broken.failing = false;
-    broken.answers.tta_send_message = 42;
+    broken.answers.tta_send_messages = '7';
     const coordinator = fx.coordinator({}, client);
     const result = await coordinator.sendMessage(
       planner,
@@ -143,7 +143,7 @@ describe('RedisMessageCoordinator: Redis failures', () => {
     expect(result).toEqual({
       messageId: 'odd-01',
       delivered: false,
-      error: 'Script send returned 42',
+      error: 'Script send returned 7',
     });
   });
 

@@ -14,9 +14,10 @@ function recordScriptKeys(client: Redis): { command: string; keys: string[] }[] 
     define(name, definition);
     const commands = client as unknown as Record<string, (...args: unknown[]) => unknown>;
     const run = commands[name];
-    commands[name] = (...args: unknown[]) => {
+    // Pipelines copy the client's script methods and call them on themselves: keep `this`.
+    commands[name] = function (this: unknown, ...args: unknown[]) {
       calls.push({ command: name, keys: args.slice(0, definition.numberOfKeys) as string[] });
-      return run.apply(client, args);
+      return run.apply(this, args);
     };
   };
   return calls;
