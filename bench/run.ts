@@ -13,8 +13,10 @@ import {
   ceilingBatched,
   ceilingEndToEnd,
   ceilingOneByOne,
+  type CallShape,
   type CommandCount,
 } from './scenarios/ceiling.scenario';
+import { KeyLayout } from '../lib/common/key-layout';
 import { endToEndThroughput } from './scenarios/end-to-end.scenario';
 import { enqueueBatched, enqueueOneByOne } from './scenarios/enqueue.scenario';
 import { latencyCrossProcess, latencyInProcess } from './scenarios/latency.scenario';
@@ -24,9 +26,49 @@ import { figure, type Percentiles } from './stats';
 import { svgChart } from './svg-chart';
 import { SYSTEMS } from './systems';
 
-/** Script round trips per message: send; then ack-and-reserve (the bench loop) or reserve + ack. */
-const COMMANDS: CommandCount = { send: 1, consume: 1 };
-const TWO_STEP_COMMANDS: CommandCount = { send: 1, consume: 2 };
+/**
+ * The coordinator's script calls as the bench makes them, with the same key names and argument
+ * sizes (a 16-character id, the stored body of `{"i":12345}`): the ceiling sends calls of this
+ * shape to a script that does nothing.
+ */
+const QUEUE = new KeyLayout(`bench-${Date.now().toString(36)}-000000`).queue({
+  type: 'bench-consumer',
+});
+const READY = [QUEUE.ready[9], QUEUE.ready[5], QUEUE.ready[1]];
+const ID = 'x'.repeat(16);
+const TOKEN = `123456:0:${ID}`;
+const SEND: CallShape = {
+  keys: [...READY, QUEUE.delayed, QUEUE.reserved, QUEUE.bodies, QUEUE.dedup, QUEUE.wake],
+  args: [1_000_000, ID, 5, '[1,"bench-producer","event",{"i":12345}]'],
+};
+const RESERVE_KEYS = [
+  ...READY,
+  QUEUE.delayed,
+  QUEUE.reserved,
+  QUEUE.bodies,
+  QUEUE.attempts,
+  QUEUE.seq,
+  QUEUE.wake,
+  QUEUE.errors,
+];
+const ACK_AND_RESERVE: CallShape = {
+  keys: [...RESERVE_KEYS, QUEUE.dedup],
+  args: [TOKEN, ID, 600_000, 30_000, 100],
+};
+const RESERVE: CallShape = { keys: RESERVE_KEYS, args: [30_000, 100] };
+const ACK: CallShape = {
+  keys: [QUEUE.reserved, QUEUE.bodies, QUEUE.attempts, QUEUE.dedup, QUEUE.errors],
+  args: [TOKEN, ID, 600_000],
+};
+
+/** Script calls per message: send; then ack-and-reserve (the bench loop) or reserve + ack. */
+const COMMANDS: CommandCount = {
+  send: 1,
+  sendBatch: 1,
+  sendShape: SEND,
+  consume: [ACK_AND_RESERVE],
+};
+const TWO_STEP_COMMANDS: CommandCount = { ...COMMANDS, consume: [RESERVE, ACK] };
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -192,9 +234,10 @@ async function main(): Promise<void> {
     const seconds = Math.round((Date.now() - started) / 1000);
     const notes = [
       `Coordinator round trips per message: ${COMMANDS.send} script per send (plus one SADD per recipient per process); ` +
-        `${COMMANDS.consume} per consumed message with the bench loop, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); ` +
-        `${TWO_STEP_COMMANDS.consume} with \`ack\` then \`receive\` (extra rows); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
-        'The ceiling makes the same number of EVALSHA calls of `return 1` per message with the same concurrency shape (producer window, N consumers).',
+        `${COMMANDS.sendBatch} script call per batch of ${config.batchSize} with \`sendMessages\` (one call per recipient, all in one pipeline); ` +
+        `${COMMANDS.consume.length} per consumed message with the bench loop, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); ` +
+        `${TWO_STEP_COMMANDS.consume.length} with \`ack\` then \`receive\` (extra rows); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
+        'The ceiling makes the same EVALSHA calls — same number per message, same key names, same argument sizes — to a script that only returns 1, with the same concurrency shape (producer window, N consumers): it prices the round trips and the bytes, not the work.',
       'End-to-end: one producer keeps ' +
         `${config.producerWindow} sends in flight while the consumers run; the clock stops at the last handler call. ` +
         'Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ackAndReceive; BullMQ: one Worker with concurrency N, removeOnComplete; ' +

@@ -5,12 +5,34 @@ import type { RunContext } from './run-context';
 
 const TRIVIAL_SCRIPT = 'return 1';
 
-/** Round trips our coordinator makes per message (scripts; the one-time index SADD excluded). */
+/**
+ * One script call as the coordinator makes it: how many keys and which arguments. The ceiling
+ * sends calls of the same shape (same key names and argument sizes) to a script that does
+ * nothing, so it prices the round trip and the bytes on the wire but none of our work.
+ */
+export interface CallShape {
+  keys: string[];
+  args: (string | number)[];
+}
+
+/** Script calls our coordinator makes per message (the one-time index SADD excluded). */
 export interface CommandCount {
-  /** Per send (send-message). */
+  /** Script calls per send (send-messages). */
   send: number;
-  /** Per consumed message (reserve + ack). */
-  consume: number;
+  /** Script calls per batch of `batchSize` sends (one send-messages call per recipient). */
+  sendBatch: number;
+  /** The shape of a one-message send call; a batch call carries its share of the batch. */
+  sendShape: CallShape;
+  /** The calls per consumed message, in order (ack-and-reserve; or reserve, then ack). */
+  consume: CallShape[];
+}
+
+/** The arguments of a call of `shape` that carries `messages` messages. */
+function callArgs(shape: CallShape, messages = 1): [number, ...(string | number)[]] {
+  const [limit, ...perMessage] = shape.args;
+  const args: [number, ...(string | number)[]] = [shape.keys.length, ...shape.keys, limit];
+  for (let m = 0; m < messages; m++) args.push(...perMessage);
+  return args;
 }
 
 async function withConnections<T>(
@@ -30,23 +52,26 @@ async function withConnections<T>(
 /** Ceiling of one-at-a-time enqueue: `send` awaited EVALSHA round trips per message. */
 export function ceilingOneByOne(context: RunContext, commands: CommandCount): Promise<number> {
   const count = context.config.enqueueCount;
+  const sendArgs = callArgs(commands.sendShape);
   return withConnections(context, async (redis, _consumer, sha) => {
     const start = nowMs();
     for (let i = 0; i < count; i++) {
-      for (let c = 0; c < commands.send; c++) await redis.evalsha(sha, 0);
+      for (let c = 0; c < commands.send; c++) await redis.evalsha(sha, ...sendArgs);
     }
     return rate(count, nowMs() - start);
   });
 }
 
-/** Ceiling of batched enqueue: batches of concurrent EVALSHA. */
+/** Ceiling of batched enqueue: `sendBatch` calls per batch, each carrying its share of it. */
 export function ceilingBatched(context: RunContext, commands: CommandCount): Promise<number> {
   const { enqueueCount: count, batchSize } = context.config;
+  const batchArgs = callArgs(commands.sendShape, Math.ceil(batchSize / commands.sendBatch));
   return withConnections(context, async (redis, _consumer, sha) => {
     const start = nowMs();
     for (let first = 0; first < count; first += batchSize) {
-      const size = Math.min(batchSize, count - first) * commands.send;
-      await Promise.all(Array.from({ length: size }, () => redis.evalsha(sha, 0)));
+      const pipeline = redis.pipeline();
+      for (let c = 0; c < commands.sendBatch; c++) pipeline.evalsha(sha, ...batchArgs);
+      await pipeline.exec();
     }
     return rate(count, nowMs() - start);
   });
@@ -63,19 +88,21 @@ export function ceilingEndToEnd(
   concurrency: number,
   count = context.config.endToEndCount[concurrency] ?? 10_000,
 ): Promise<number> {
+  const sendArgs = callArgs(commands.sendShape);
+  const consumeArgs = commands.consume.map((shape) => callArgs(shape));
   return withConnections(context, async (producer, consumer, sha) => {
     let sent = 0;
     let taken = 0;
     const sendLane = async (): Promise<void> => {
       while (sent < count) {
         sent++;
-        for (let c = 0; c < commands.send; c++) await producer.evalsha(sha, 0);
+        for (let c = 0; c < commands.send; c++) await producer.evalsha(sha, ...sendArgs);
       }
     };
     const consumeLane = async (): Promise<void> => {
       while (taken < count) {
         taken++;
-        for (let c = 0; c < commands.consume; c++) await consumer.evalsha(sha, 0);
+        for (const args of consumeArgs) await consumer.evalsha(sha, ...args);
       }
     };
     const start = nowMs();
