@@ -55,6 +55,21 @@ describe('RedisMessageCoordinator: retries', () => {
     await coordinator.ack(agent, next!.token);
   });
 
+  it('acknowledging a retried message drops its attempt count and error with it', async () => {
+    const agent = { type: 'ack-cleans' };
+    const queue = fx.keys.queue(agent);
+    const first = await sendAndReserve(agent, 'cleans-01');
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'oops')).toBe(true);
+    expect(await fx.client.hget(queue.attempts, 'cleans-01')).toBe('1');
+    expect(await fx.client.hget(queue.errors, 'cleans-01')).toBe('oops');
+    await fx.makeDue(agent, 'cleans-01');
+    const second = await coordinator.receive(agent, 30_000);
+    expect(await coordinator.ack(agent, second!.token)).toBe(true);
+    expect(await fx.client.hget(queue.attempts, 'cleans-01')).toBeNull();
+    expect(await fx.client.hget(queue.errors, 'cleans-01')).toBeNull();
+    expect(await fx.client.hget(queue.bodies, 'cleans-01')).toBeNull();
+  });
+
   it('a message whose delivery failed is handed to ackAndReceive with its last error', async () => {
     const agent = { type: 'last-error-chain' };
     const first = await sendAndReserve(agent, 'lasterr-11');

@@ -17,16 +17,16 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
 end
 local stored = redis.call('HGET', KEYS[2], ARGV[2])
 redis.call('HDEL', KEYS[2], ARGV[2])
-redis.call('HDEL', KEYS[3], ARGV[2])
-redis.call('HDEL', KEYS[5], ARGV[2])
+-- A delivery reserved with no failed attempt before it has no attempt count or error to drop:
+-- every path that records one (nack, recovery) also ends this token's reservation.
+if string.match(ARGV[1], '^%d+:(%d+):') ~= '0' then
+  redis.call('HDEL', KEYS[3], ARGV[2])
+  redis.call('HDEL', KEYS[5], ARGV[2])
+end
 local enqueued = stored and tonumber(string.match(stored, '^(%d+):'))
--- A window of 0 remembers nothing; decided without the clock, which can step back.
+-- A window of 0 remembers nothing. The id is remembered until enqueuedAt + window without
+-- reading the clock: a time already past is swept by the next send before it looks.
 if enqueued and tonumber(ARGV[3]) > 0 then
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000.0 + math.floor(tonumber(time[2]) / 1000)
-  local until_ms = enqueued + tonumber(ARGV[3])
-  if until_ms > now then
-    redis.call('ZADD', KEYS[4], string.format('%.0f', until_ms), ARGV[2])
-  end
+  redis.call('ZADD', KEYS[4], string.format('%.0f', enqueued + tonumber(ARGV[3])), ARGV[2])
 end
 return 1
