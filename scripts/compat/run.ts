@@ -13,8 +13,9 @@
 // @nestjs/core as ES modules, which needs Node's require(esm) (on by default from Node 20.19
 // and 22.12). On an older Node the nest12-esm app fails with ERR_REQUIRE_ESM.
 //
-// The apps (scripts/compat/apps/<name>/) are plain JavaScript that call the decorators as
-// functions (`Agent({...})(Class)`, `OnAgentMessage(type)(proto, key, descriptor)`,
+// Each app (scripts/compat/apps/<name>/) loads NestJS and the package its own way and runs
+// the same body, scripts/compat/shared/echo-app.cjs. They are plain JavaScript that call the
+// decorators as functions (`Agent({...})(Class)`, `OnAgentMessage(type)(proto, key, descriptor)`,
 // `Inject(token)(Class, undefined, 0)`) instead of being compiled from TypeScript: what runs
 // is then exactly what a consumer's `require` / `import` of the tarball loads, with no
 // compiler, tsconfig or module-interop settings of ours in between, and no
@@ -28,6 +29,8 @@ import Redis from 'ioredis';
 
 const ROOT = resolve(__dirname, '..', '..');
 const APPS_DIR = join(__dirname, 'apps');
+/** The body every app runs; copied beside each app's main.js. */
+const SHARED_APP = join(__dirname, 'shared', 'echo-app.cjs');
 /** The name the apps' package.json files give the packed tarball (`file:../<name>`). */
 const TARBALL = 'tta-agent-coordination.tgz';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -112,6 +115,7 @@ async function installedVersion(dir: string, name: string): Promise<string> {
 async function testApp(app: string, workDir: string, keyPrefix: string): Promise<AppResult> {
   const dir = join(workDir, app);
   await cp(join(APPS_DIR, app), dir, { recursive: true });
+  await cp(SHARED_APP, join(dir, 'echo-app.cjs'));
   const result: AppResult = { app, nest: '?', installMs: 0, runMs: 0, ok: false, detail: '' };
   // An explicit log level: under `npm run --silent` npm would also silence the install errors.
   const install = await run(

@@ -1,15 +1,7 @@
 import { Injectable, Scope } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import {
-  Agent,
-  AgentBootstrapError,
-  AgentCoordinationModule,
-  ErrorCode,
-  OnAgentMessage,
-} from '../../lib';
-import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib/nest';
-import { fastOptions, quietLogger } from '../support/nest';
-import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
+import { Agent, AgentBootstrapError, ErrorCode, OnAgentMessage } from '../../lib';
+import { bootAgents } from '../support/nest';
+import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
 
 const prefix = uniquePrefix('e2e-bootstrap');
 
@@ -49,24 +41,7 @@ class FactoryAgent {
   handle() {}
 }
 
-async function boot(providers: unknown[]): Promise<unknown> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [AgentCoordinationModule.forRoot(fastOptions(prefix))],
-    providers: providers as never[],
-  })
-    .setLogger(quietLogger)
-    .compile();
-  try {
-    await moduleRef.init();
-  } catch (error) {
-    // The module closed its connection itself: Nest cannot close() after a failed init.
-    const redis = moduleRef.get<AgentCoordinationRedis>(AGENT_COORDINATION_REDIS);
-    expect(await eventually(() => redis.client.status === 'end', 2_000)).toBe(true);
-    return error;
-  }
-  await moduleRef.close();
-  return undefined;
-}
+const boot = async (providers: unknown[]) => (await bootAgents(prefix, providers)).error;
 
 describe('bootstrap errors (e2e)', () => {
   afterAll(async () => {

@@ -1,15 +1,6 @@
-import { Test } from '@nestjs/testing';
-import {
-  Agent,
-  AgentBootstrapError,
-  AgentCoordinationModule,
-  OnAgentMessage,
-  isAgentBootstrapError,
-} from '../../lib';
-import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib/nest';
-import { AgentCoordinationLifecycle } from '../../lib/nest/agent-coordination.lifecycle';
-import { fastOptions, quietLogger } from '../support/nest';
-import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
+import { Agent, AgentBootstrapError, OnAgentMessage, isAgentBootstrapError } from '../../lib';
+import { bootAgents } from '../support/nest';
+import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
 
 const prefix = uniquePrefix('e2e-binding');
 
@@ -43,24 +34,7 @@ class SharedAgent {
   handle() {}
 }
 
-async function boot(providers: unknown[]): Promise<{ error?: unknown; agents?: string[] }> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [AgentCoordinationModule.forRoot(fastOptions(prefix))],
-    providers: providers as never[],
-  })
-    .setLogger(quietLogger)
-    .compile();
-  try {
-    await moduleRef.init();
-  } catch (error) {
-    const redis = moduleRef.get<AgentCoordinationRedis>(AGENT_COORDINATION_REDIS);
-    expect(await eventually(() => redis.client.status === 'end', 2_000)).toBe(true);
-    return { error };
-  }
-  const agents = Object.keys(moduleRef.get(AgentCoordinationLifecycle).status());
-  await moduleRef.close();
-  return { agents };
-}
+const boot = (providers: unknown[]) => bootAgents(prefix, providers);
 
 describe('@OnAgentMessage() bindings checked at bootstrap (e2e)', () => {
   afterAll(async () => {

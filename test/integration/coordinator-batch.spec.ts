@@ -136,6 +136,29 @@ describe('RedisMessageCoordinator: sendMessages', () => {
     });
   });
 
+  it('reports every message of a pipeline that failed as a whole, without throwing', async () => {
+    const failingPipelines = new Proxy(fx.client, {
+      get(target, property, receiver) {
+        if (property !== 'pipeline') return Reflect.get(target, property, receiver) as unknown;
+        return () => {
+          const pipeline = target.pipeline();
+          pipeline.exec = () => Promise.reject(new Error('connection reset'));
+          return pipeline;
+        };
+      },
+    });
+    const c = fx.coordinator({}, failingPipelines);
+    const results = await c.sendMessages(planner, [
+      { recipient: { type: 'batch-down-1' }, message: event({}, { messageId: 'down-0001' }) },
+      { recipient: { type: 'batch-down-2' }, message: event({}, { messageId: 'down-0002' }) },
+    ]);
+    expect(results).toEqual([
+      { messageId: 'down-0001', delivered: false, error: 'redis error: connection reset' },
+      { messageId: 'down-0002', delivered: false, error: 'redis error: connection reset' },
+    ]);
+    expect((await coordinator.stats({ type: 'batch-down-1' })).ready).toBe(0);
+  });
+
   it('answers an empty batch with no results', async () => {
     expect(await coordinator.sendMessages(planner, [])).toEqual([]);
   });

@@ -2,12 +2,15 @@ import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import {
+  AGENT_COORDINATION_REDIS,
   AgentCoordinationModule,
   AgentMessageEvents,
+  type AgentCoordinationRedis,
   type AgentCoordinationModuleOptions,
   type MessageHandledEvent,
 } from '../../lib/nest';
-import { REDIS_URL } from './redis';
+import { AgentCoordinationLifecycle } from '../../lib/nest/agent-coordination.lifecycle';
+import { eventually, REDIS_URL } from './redis';
 
 /** Options of {@link startAgentApp}. */
 export interface AgentAppOptions extends Pick<ModuleMetadata, 'imports' | 'providers'> {
@@ -86,3 +89,35 @@ export const quietLogger = {
   verbose: () => undefined,
   error: (...args: unknown[]) => console.error(...args),
 };
+
+/** What {@link bootAgents} found. */
+export interface BootOutcome {
+  /** Why `init()` failed; absent when it succeeded. */
+  error?: unknown;
+  /** The agents that started (`type/instance`), when it succeeded. */
+  agents?: string[];
+}
+
+/**
+ * Compiles and initialises the module under `prefix` with `providers`, then closes it. When
+ * `init()` fails, checks that the module closed its Redis connection itself (Nest cannot
+ * `close()` after a failed init) and returns the error.
+ */
+export async function bootAgents(prefix: string, providers: unknown[]): Promise<BootOutcome> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AgentCoordinationModule.forRoot(fastOptions(prefix))],
+    providers: providers as never[],
+  })
+    .setLogger(quietLogger)
+    .compile();
+  try {
+    await moduleRef.init();
+  } catch (error) {
+    const redis = moduleRef.get<AgentCoordinationRedis>(AGENT_COORDINATION_REDIS);
+    expect(await eventually(() => redis.client.status === 'end', 2_000)).toBe(true);
+    return { error };
+  }
+  const agents = Object.keys(moduleRef.get(AgentCoordinationLifecycle).status());
+  await moduleRef.close();
+  return { agents };
+}
