@@ -1,18 +1,8 @@
 import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
-import {
-  runLuaScript,
-  runLuaScriptBatch,
-  type ScriptCall,
-  type ScriptOutcome,
-} from '../common/lua-script';
+import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { assertInteger } from '../common/validate';
-import {
-  ConfigurationError,
-  RedisOperationError,
-  UnexpectedScriptResultError,
-  ValidationError,
-} from '../errors';
+import { ConfigurationError, RedisOperationError, ValidationError } from '../errors';
 import { backoffDelay } from '../resilience/backoff';
 import {
   MAX_TIMEOUT_MS,
@@ -49,7 +39,7 @@ import type {
   QueueStats,
   ReceivedMessage,
 } from './models/queue-message';
-import { NackResult, QueueScripts, SendResult } from './queue-scripts';
+import { NackResult, QueueScripts } from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
 import { newMessageId } from './message-id';
 import {
@@ -62,13 +52,12 @@ import { readyKeys, reserveKeys } from './queue-scripts';
 import { SubscriptionStore } from './subscription-store';
 import { WakeWaiter } from './wake-waiter';
 import { readDeadLetters, readOldestReadyAt, readStats } from './queue-reads';
+import { failedSend, sendPrepared } from './queue-sends';
 
 const FAILURE_TYPES = new Set<string>(Object.values(FailureType));
 const DEFAULT_VISIBILITY_TIMEOUT_MS = 5_000;
 const DEFAULT_PAGE_SIZE = 100;
 
-/** Messages per send-script call: a larger batch is split so that no call holds Redis long. */
-const SEND_CHUNK = 500;
 /** Reason recorded on a message whose reservation lapsed. */
 export const EXPIRED_REASON = 'visibility timeout expired';
 
@@ -420,11 +409,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     await this.inbox.close();
   }
 
-  /**
-   * Runs the send script once per recipient (and per {@link SEND_CHUNK} messages), all calls in
-   * one pipeline, or concurrently on a Cluster, whose pipelines must stay within a slot. Never
-   * throws: a failure becomes `delivered: false` for the messages it concerns.
-   */
+  /** Indexes the recipients, then sends the batch (see {@link sendPrepared}). Never throws. */
   private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
     try {
       await this.ensureReady();
@@ -432,35 +417,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     } catch (error) {
       return batch.map((p) => failedSend(p, error));
     }
-    const chunks = chunkByRecipient(batch, SEND_CHUNK);
-    const calls = chunks.map((chunk): ScriptCall => {
-      const keys = this.keys.queue(chunk[0].recipient);
-      const args: (string | number)[] = [this.options.limits.queueSize];
-      for (const p of chunk) args.push(p.message.messageId, p.priority, p.body);
-      return {
-        keys: [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
-        args,
-      };
-    });
-    const runOne = (call: ScriptCall): Promise<ScriptOutcome> =>
-      runLuaScript(this.redis, QueueScripts.send, call.keys, call.args).then(
-        (reply) => ({ reply }),
-        (error: Error) => ({ error }),
-      );
-    const outcomes: ScriptOutcome[] =
-      calls.length === 1 || this.redis.isCluster
-        ? await Promise.all(calls.map(runOne))
-        : await runLuaScriptBatch(this.redis, QueueScripts.send, calls).catch((error: Error) =>
-            calls.map(() => ({ error })),
-          );
-    const results = new Map<PreparedMessage, MessageResult>();
-    chunks.forEach((chunk, c) => {
-      const { reply, error } = outcomes[c];
-      chunk.forEach((p, i) =>
-        results.set(p, error ? failedSend(p, error) : sendOutcome(p, Number(String(reply)[i]))),
-      );
-    });
-    return batch.map((p) => results.get(p)!);
+    return sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
   }
 
   /**
@@ -603,50 +560,3 @@ export class RedisMessageCoordinator extends MessageCoordinator {
  * `{0, nextDue, now}`.
  */
 type ReserveReply = [number, string | number, string | number, number?, number?, string?];
-
-/** The result of a send script's reply code. */
-function sendOutcome(prepared: PreparedMessage, code: unknown): MessageResult {
-  const messageId = prepared.message.messageId;
-  switch (code) {
-    case SendResult.ENQUEUED:
-      return { messageId, delivered: true };
-    case SendResult.DUPLICATE:
-      return { messageId, delivered: false, duplicate: true, error: 'duplicate' };
-    case SendResult.QUEUE_FULL:
-      return { messageId, delivered: false, error: 'queue full' };
-    default:
-      return {
-        messageId,
-        delivered: false,
-        error: new UnexpectedScriptResultError('send', code).message,
-      };
-  }
-}
-
-/** A send that Redis did not take. */
-function failedSend(prepared: PreparedMessage, error: unknown): MessageResult {
-  return {
-    messageId: prepared.message.messageId,
-    delivered: false,
-    error: `redis error: ${(error as Error).message}`,
-  };
-}
-
-/**
- * Messages grouped by recipient (groups in order of first appearance, messages in batch order),
- * each group cut into chunks of at most `size`.
- */
-function chunkByRecipient(batch: readonly PreparedMessage[], size: number): PreparedMessage[][] {
-  const groups = new Map<string, PreparedMessage[]>();
-  for (const p of batch) {
-    const key = formatAgentId(p.recipient);
-    const group = groups.get(key);
-    if (group) group.push(p);
-    else groups.set(key, [p]);
-  }
-  const chunks: PreparedMessage[][] = [];
-  for (const group of groups.values())
-    for (let first = 0; first < group.length; first += size)
-      chunks.push(group.slice(first, first + size));
-  return chunks;
-}
