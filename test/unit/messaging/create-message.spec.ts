@@ -1,4 +1,6 @@
-import { MessagePriority, MessageType, type ValidationError, createMessage } from '../../../lib';
+import { type ValidationError } from '../../../lib/errors/validation.error';
+import { MessagePriority, MessageType } from '../../../lib/messaging/models/message.enums';
+import { createMessage } from '../../../lib/messaging/outgoing-message';
 
 describe('createMessage', () => {
   it('fills in a generated id, a timestamp, the default priority and routing', () => {

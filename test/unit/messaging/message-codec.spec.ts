@@ -6,7 +6,8 @@ import {
   parseToken,
   splitIssuedToken,
 } from '../../../lib/messaging/message-codec';
-import { MessagePriority, MessageType, type AgentMessage } from '../../../lib/messaging';
+import { type AgentMessage } from '../../../lib/messaging/models/agent-message';
+import { MessagePriority, MessageType } from '../../../lib/messaging/models/message.enums';
 
 const recipient = { type: 'worker', instance: 'w1' };
 const timestampMs = Date.parse('2024-03-01T12:00:00.000Z');

@@ -1,10 +1,10 @@
 import {
   MessageCoordinator,
-  MessageType,
-  type AgentId,
-  type MessageResult,
   type OutgoingMessage,
-} from '../../../lib/messaging';
+} from '../../../lib/messaging/message-coordinator';
+import { type AgentId } from '../../../lib/messaging/models/agent-id';
+import { MessageType } from '../../../lib/messaging/models/message.enums';
+import { type MessageResult } from '../../../lib/messaging/models/queue-message';
 
 describe('MessageCoordinator default methods', () => {
   it('sendMessages sends each message with sendMessage, results in order', async () => {

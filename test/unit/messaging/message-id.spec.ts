@@ -1,4 +1,4 @@
-import { GENERATED_ID_LENGTH, newMessageId } from '../../../lib/messaging';
+import { GENERATED_ID_LENGTH, newMessageId } from '../../../lib/messaging/message-id';
 import { MESSAGE_ID_PATTERN } from '../../../lib/messaging/models/agent-message';
 
 describe('generated message ids', () => {

@@ -1,14 +1,16 @@
+import { matchCapabilities } from '../../../lib/registry/capability-matcher';
+import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import {
   CapabilityStatus,
   CapabilityType,
-  matchCapabilities,
-  MatchingStrategy,
-  resolveDiscoveryRequest,
-  toCapabilitySet,
   type AgentCapabilityInput,
+} from '../../../lib/registry/models/capability.models';
+import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
+import {
+  MatchingStrategy,
   type CapabilityDiscoveryRequest,
   type CapabilityMatchResult,
-} from '../../../lib/registry';
+} from '../../../lib/registry/models/discovery.models';
 
 const gen = CapabilityType.GENERATION;
 

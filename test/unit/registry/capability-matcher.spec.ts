@@ -1,11 +1,11 @@
+import { matchCapabilities } from '../../../lib/registry/capability-matcher';
+import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
 import {
-  matchCapabilities,
   MatchingStrategy,
-  resolveDiscoveryRequest,
   type CapabilityDiscoveryRequest,
   type CapabilityMatchResult,
   type MatchWeights,
-} from '../../../lib/registry';
+} from '../../../lib/registry/models/discovery.models';
 import { population } from './fixtures';
 
 function run(

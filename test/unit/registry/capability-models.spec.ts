@@ -1,14 +1,14 @@
 import { ConfigurationError, type ValidationError, isValidationError } from '../../../lib/errors';
+import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import {
   AgentCapabilitySet,
   CapabilityScope,
   CapabilityStatus,
   CapabilityType,
-  resolveDiscoveryRequest,
-  resolveRegistryOptions,
-  toCapabilitySet,
-  type CapabilityDiscoveryRequest,
-} from '../../../lib/registry';
+} from '../../../lib/registry/models/capability.models';
+import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
+import { type CapabilityDiscoveryRequest } from '../../../lib/registry/models/discovery.models';
+import { resolveRegistryOptions } from '../../../lib/registry/registry.options';
 import { readCanonicalSet } from '../../../lib/registry/models/stored-capability';
 import { population } from './fixtures';
 

@@ -1,9 +1,9 @@
+import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import {
-  toCapabilitySet,
   type AgentCapabilityInput,
   type AgentCapabilitySet,
   type AgentCapabilitySetInput,
-} from '../../../lib/registry';
+} from '../../../lib/registry/models/capability.models';
 
 type SetSpec = Omit<AgentCapabilitySetInput, 'capabilities'> & { caps: AgentCapabilityInput[] };
 

@@ -1,4 +1,4 @@
-import { nameSimilarity } from '../../../lib/registry';
+import { nameSimilarity } from '../../../lib/registry/name-similarity';
 
 describe('nameSimilarity', () => {
   it('is 1 for equal names, ignoring case', () => {

@@ -1,8 +1,6 @@
-import {
-  resolveRegistryOptions,
-  toCapabilitySet,
-  type AgentCapabilitySet,
-} from '../../../lib/registry';
+import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
+import { type AgentCapabilitySet } from '../../../lib/registry/models/capability.models';
+import { resolveRegistryOptions } from '../../../lib/registry/registry.options';
 import { compareVersions } from '../../../lib/registry/capability-matcher';
 import { HeartbeatLoop } from '../../../lib/registry/heartbeat-loop';
 import { parseDate } from '../../../lib/registry/models/registry.validators';

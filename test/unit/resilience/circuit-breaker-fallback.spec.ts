@@ -1,6 +1,6 @@
 import { CircuitBreakerOpenError, isRedisOperationError } from '../../../lib/errors';
 import type { RedisClient } from '../../../lib/common/redis-client';
-import { CircuitBreaker } from '../../../lib/resilience';
+import { CircuitBreaker } from '../../../lib/resilience/circuit-breaker';
 
 /** A connection that is down: ioredis would queue commands; the breaker must not wait. */
 function downClient(status: string): { client: RedisClient; commands: jest.Mock } {

@@ -8,11 +8,10 @@ import {
 import {
   backoffDelay,
   resolveRetryPolicy,
-  retry,
   type JitterMode,
-  type RetryInfo,
   type RetryPolicy,
-} from '../../../lib/resilience';
+} from '../../../lib/resilience/backoff';
+import { retry, type RetryInfo } from '../../../lib/resilience/retry';
 
 const NO_WAIT: Partial<RetryPolicy> = { baseDelayMs: 0, maxDelayMs: 0, jitter: 'none' };
 
