@@ -24,6 +24,9 @@ const PRIORITIES = new Set<number>([
   MessagePriority.HIGH,
 ]);
 
+/** The largest time a `Date` can hold, in ms either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
 /** A stored body that cannot be read back; the message is dead-lettered with this reason. */
 export class MalformedBodyError extends Error {}
 
@@ -126,8 +129,10 @@ export function decodeStored(
   if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) fail('messageType is unknown');
   if (!isObject(payload)) fail('payload is not an object');
   const enqueuedAt = Number(header[1]);
+  if (enqueuedAt > MAX_DATE_MS) fail('enqueuedAt is out of range');
   const sentAt = timestampMs ?? enqueuedAt;
-  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt)) fail('timestamp is malformed');
+  if (typeof sentAt !== 'number' || !(Math.abs(sentAt) <= MAX_DATE_MS))
+    fail('timestamp is malformed');
   const message: AgentMessage = {
     messageId,
     sender: readSender(sender),

@@ -313,7 +313,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       async () => {
         const [result] = await this.enqueue([prepared]);
         if (!result.delivered)
-          throw new RedisOperationError('request', result.error ?? 'not delivered');
+          // A send that was not delivered always says why.
+          throw new RedisOperationError('request', String(result.error));
       },
       options.signal,
     );
@@ -459,34 +460,35 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     reply: ReserveReply,
   ): Promise<ReceivedMessage | null> {
     const token = String(reply[1]);
-    const attempts = Number(reply[3]);
+    // An id planted by something else may be no valid message id: then the token could never
+    // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
+    const issued = parseToken(token);
+    let queueMessage: QueueMessage;
     try {
-      // An id planted by something else may be no valid message id: then the token could never
-      // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
-      const issued = parseToken(token);
       if (!issued) throw new MalformedBodyError('message id in the queue is malformed');
       const lastError = reply[5] ? String(reply[5]) : undefined;
-      const queueMessage = decodeStored(
+      queueMessage = decodeStored(
         String(reply[2]),
         issued.messageId,
         agent,
-        attempts,
+        Number(reply[3]),
         lastError,
       );
-      return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
     } catch (error) {
-      if (!(error instanceof MalformedBodyError)) throw error;
-      const parsed = parseToken(token) ?? splitIssuedToken(token);
+      // Only MalformedBodyError gets here: decoding throws nothing else.
+      const parsed = issued ?? splitIssuedToken(token);
+      // The token of an empty id cannot even be split: that reservation lapses and is recovered.
       if (parsed)
         await this.giveBack(
           agent,
           token,
           parsed,
           FailureType.PERMANENT,
-          `malformed message body: ${error.message}`,
+          `malformed message body: ${(error as Error).message}`,
         );
       return null;
     }
+    return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
   }
 
   private async giveBack(

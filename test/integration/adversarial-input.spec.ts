@@ -21,6 +21,7 @@ import {
   createClient,
   deleteKeys,
   eventually,
+  itRealRedis,
   keysUnder,
   uniquePrefix,
 } from '../support/redis';
@@ -479,6 +480,23 @@ describe('adversarial input', () => {
           deadLettered: 1,
         });
         expect(await coordinator.purgeDeadLetters(agent)).toBe(1);
+      },
+    );
+
+    // ioredis-mock hands an empty string to Lua as false: real Redis only.
+    itRealRedis(
+      'an empty id is left to lapse (its token cannot even be split); the next message is served',
+      async () => {
+        const queue = keys.queue(agent);
+        await client.hset(queue.bodies, '', '1700000000000:5:[1,"x/y","event",{}]');
+        await client.rpush(queue.ready[5], '');
+        await coordinator.sendMessage(sender, agent, event({}, { messageId: 'after-empty' }));
+        const delivery = await coordinator.receive(agent, 60_000);
+        expect(delivery?.queueMessage.message.messageId).toBe('after-empty');
+        expect(await coordinator.ack(agent, delivery!.token)).toBe(true);
+        // Still reserved under its odd token, for recovery to count and finally dead-letter.
+        expect(await client.zcard(queue.reserved)).toBe(1);
+        expect(await coordinator.stats(agent)).toMatchObject({ ready: 0, reserved: 1 });
       },
     );
 

@@ -151,6 +151,12 @@ describe('message codec', () => {
     ['an array payload', stored(withField(3, [])), 'payload is not an object'],
     ['a null payload', stored(withField(3, null)), 'payload is not an object'],
     ['a string timestamp', stored(withField(4, '2024')), 'timestamp is malformed'],
+    ['a timestamp no Date can hold', stored(withField(4, 1e20)), 'timestamp is malformed'],
+    [
+      'an enqueue time no Date can hold',
+      stored(valid, 9_000_000_000_000_000),
+      'enqueuedAt is out of range',
+    ],
     ['priority 7', stored(valid, 1, 7), 'priority is unknown'],
     ['a numeric correlation id', stored(withField(5, 5)), 'correlationId is malformed'],
     ['a bad replyTo', stored(withField(6, 'no-slash')), 'replyTo is not an agent id'],
