@@ -8,9 +8,10 @@ const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 
 module.exports = {
   collectCoverageFrom: ['lib/**/*.ts', '!lib/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
-  // A floor the suite must keep (the target is 100%; see README "Quality gates").
+  // Every line, branch, function and statement of lib/ is covered; an `istanbul ignore` needs
+  // a one-line reason next to it (see README "Quality gates").
   coverageThreshold: {
-    global: { statements: 92, branches: 87, functions: 89, lines: 94 },
+    global: { statements: 100, branches: 100, functions: 100, lines: 100 },
   },
   testTimeout: 30000,
   projects: [
