@@ -5,16 +5,9 @@ import {
   serialisePayload,
 } from '../../../lib/common/validate';
 import { ConfigurationError, PayloadTooLargeError, ValidationError } from '../../../lib/errors';
+import { errorOf } from '../../support/errors';
 
-function thrown(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const thrown = (fn: () => unknown) => errorOf(ValidationError, fn);
 
 describe('serialisePayload', () => {
   const limits = { maxPayloadBytes: 100, maxPayloadDepth: 3 };

@@ -8,20 +8,13 @@ import {
 } from '../../../lib/messaging/outgoing-message';
 import { MessagePriority, MessageType } from '../../../lib/messaging/models/message.enums';
 import type { OutgoingMessage } from '../../../lib/messaging/message-coordinator';
+import { errorOf } from '../../support/errors';
 
 const limits = { maxPayloadBytes: 1000, maxPayloadDepth: 4 };
 const sender = { type: 'planner' };
 const recipient = { type: 'worker', instance: 'w1' };
 
-function failure(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const failure = (fn: () => unknown) => errorOf(ValidationError, fn);
 
 describe('validateAgentId', () => {
   it('fills in the default instance on the fast path and through the validator', () => {

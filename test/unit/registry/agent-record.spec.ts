@@ -11,6 +11,7 @@ import {
 } from '../../../lib/registry/agent-record';
 import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import { type RegistrableAgent } from '../../../lib/registry/models/registered-agent';
+import { rejectionOf } from '../../support/errors';
 
 const id = { type: 'writer', instance: 'a' };
 const capability = { name: 'draft_text', type: 'generation' as const, version: '1.2.3' };
@@ -19,15 +20,7 @@ function agent(overrides: Partial<RegistrableAgent> = {}): RegistrableAgent {
   return { agentId: id, name: 'Writer', statusSnapshot: () => ({ busy: false }), ...overrides };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ValidationError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(ValidationError, promise);
 
 describe('checkAgentId', () => {
   it('fills in the default instance and names the label in errors', () => {

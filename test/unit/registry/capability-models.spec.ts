@@ -1,4 +1,4 @@
-import { ConfigurationError, type ValidationError, isValidationError } from '../../../lib/errors';
+import { ConfigurationError, ValidationError } from '../../../lib/errors';
 import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import {
   AgentCapabilitySet,
@@ -11,19 +11,12 @@ import { type CapabilityDiscoveryRequest } from '../../../lib/registry/models/di
 import { resolveRegistryOptions } from '../../../lib/registry/registry.options';
 import { readCanonicalSet } from '../../../lib/registry/models/stored-capability';
 import { population } from './fixtures';
+import { errorOf } from '../../support/errors';
 
 const owner = { type: 'writer', instance: 'a' };
 const capability = { name: 'draft_text', type: 'generation', version: '1.2.3' };
 
-function failure(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (error) {
-    if (isValidationError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const failure = (fn: () => unknown) => errorOf(ValidationError, fn);
 
 describe('toCapabilitySet', () => {
   it('fills every default when only name, type and version are given', () => {

@@ -1,15 +1,8 @@
 import { backoffDelay, resolveRetryPolicy } from '../../../lib/resilience/backoff';
 import { ConfigurationError } from '../../../lib/errors';
+import { errorOf } from '../../support/errors';
 
-function thrown(fn: () => unknown): ConfigurationError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigurationError');
-}
+const thrown = (fn: () => unknown) => errorOf(ConfigurationError, fn);
 
 describe('resolveRetryPolicy edges', () => {
   it('accepts a cap equal to the base delay, and zero delays', () => {
