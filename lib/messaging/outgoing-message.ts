@@ -65,7 +65,7 @@ export function completeMessage(
   assertMessageHasNoPrototypeKeys(message, 'message');
   const payloadJson = serialisePayload(message.payload, 'message.payload', limits);
   const messageId: unknown = message.messageId ?? newMessageId();
-  if (plainMessage(message, messageId, message.timestamp)) {
+  if (plainMessage(message, messageId)) {
     // The payload travels as `payloadJson`; the message itself carries an empty one.
     const full: AgentMessage = {
       messageId,

@@ -55,9 +55,8 @@ export function plainAgentId(id: unknown): ResolvedAgentId | null {
 export function plainMessage(
   message: Record<string, unknown>,
   messageId: unknown,
-  timestamp: unknown,
 ): messageId is string {
-  if (timestamp !== undefined || message.routing !== undefined) return false;
+  if (message.timestamp !== undefined || message.routing !== undefined) return false;
   for (const key in message) if (!MESSAGE_FIELDS.has(key)) return false;
   const { messageType, priority, correlationId, replyTo } = message;
   if (typeof messageId !== 'string' || !MESSAGE_ID_PATTERN.test(messageId)) return false;
