@@ -71,7 +71,7 @@ export class AgentConsumer {
   async stop(): Promise<AgentConsumerStopResult> {
     this.stopReceiving.abort();
     await this.loop;
-    const drained = await settleWithin(this.inFlight, this.agent.consumer.shutdownTimeoutMs);
+    const drained = await settleWithin([...this.inFlight], this.agent.consumer.shutdownTimeoutMs);
     if (drained) return { abandoned: 0 };
     const abandoned = this.inFlight.size;
     this.abandon.abort(new OperationAbortedError('message handler', 'shutdown'));
@@ -166,23 +166,18 @@ export class AgentConsumer {
 }
 
 /** Whether every task settled within `ms`; the timer never keeps the process alive. */
-async function settleWithin(running: Set<Promise<void>>, ms: number): Promise<boolean> {
-  if (running.size === 0) return true;
+async function settleWithin(tasks: Promise<unknown>[], ms: number): Promise<boolean> {
+  if (tasks.length === 0) return true;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);
     timer.unref();
   });
   try {
-    return await Promise.race([untilEmpty(running).then(() => true as const), timeout]);
+    return await Promise.race([Promise.allSettled(tasks).then(() => true as const), timeout]);
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Resolves once `running` is empty; tasks may add others while it waits. */
-async function untilEmpty(running: Set<Promise<void>>): Promise<void> {
-  while (running.size > 0) await Promise.allSettled([...running]);
 }
 
 /** Resolves when `signal` fires; made before it can have fired. */
