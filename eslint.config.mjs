@@ -12,6 +12,7 @@ export default tseslint.config(
       '.stryker-tmp/**',
       'docs/api/**',
       '**/*.js',
+      '**/*.cjs',
       '**/*.mjs',
     ],
   },
