@@ -25,7 +25,21 @@ export async function runCli(
     isTTY: process.stdout.isTTY === true,
   },
   errors: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
-  stop: AbortSignal = interruptSignal(),
+  stop?: AbortSignal,
+): Promise<number> {
+  const interrupt = interruptSignal(stop);
+  try {
+    return await runProgram(argv, output, errors, interrupt.signal);
+  } finally {
+    interrupt.release();
+  }
+}
+
+async function runProgram(
+  argv: string[],
+  output: Output,
+  errors: (text: string) => void,
+  stop: AbortSignal,
 ): Promise<number> {
   let exitCode = 0;
   const program = new Command('tta-agent-coordination')
@@ -83,13 +97,23 @@ export async function runCli(
   return exitCode;
 }
 
-/** Fires on SIGINT/SIGTERM, so `--watch` ends cleanly. */
-function interruptSignal(): AbortSignal {
+/**
+ * `given`, or a signal that fires on SIGINT/SIGTERM so that `--watch` ends cleanly; `release`
+ * removes those listeners again, so a process that runs the CLI many times does not pile them up.
+ */
+function interruptSignal(given?: AbortSignal): { signal: AbortSignal; release: () => void } {
+  if (given) return { signal: given, release: () => undefined };
   const controller = new AbortController();
   const abort = (): void => controller.abort();
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
-  return controller.signal;
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
 }
 
 /* istanbul ignore next -- process entry point, exercised by the CLI tests as a child process */

@@ -267,6 +267,8 @@ describe('CLI in process: edge cases', () => {
       interrupt('SIGTERM');
       expect(await watching).toBe(0);
       expect(stdout).toHaveBeenCalledTimes(1);
+      // Every run removed its signal listeners again: none pile up in a long-lived process.
+      expect([...added('SIGINT'), ...added('SIGTERM')]).toEqual([]);
     } finally {
       for (const signal of ['SIGINT', 'SIGTERM'] as const)
         for (const listener of added(signal)) process.removeListener(signal, listener);
