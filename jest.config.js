@@ -3,7 +3,13 @@
  * suites on a three-master Redis Cluster the tests start, and the failure-injection suites.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
-const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const base = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Stryker's sandbox copies the whole package there while a mutation run is going.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+};
 
 module.exports = {
   collectCoverageFrom: ['lib/**/*.ts', '!lib/**/index.ts'],

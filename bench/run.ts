@@ -17,6 +17,7 @@ import {
   type CommandCount,
 } from './scenarios/ceiling.scenario';
 import { KeyLayout } from '../lib/common/key-layout';
+import { reserveKeys, sendKeys } from '../lib/messaging/queue-scripts';
 import { endToEndThroughput } from './scenarios/end-to-end.scenario';
 import { enqueueBatched, enqueueOneByOne } from './scenarios/enqueue.scenario';
 import { latencyCrossProcess, latencyInProcess } from './scenarios/latency.scenario';
@@ -34,23 +35,13 @@ import { SYSTEMS } from './systems';
 const QUEUE = new KeyLayout(`bench-${Date.now().toString(36)}-000000`).queue({
   type: 'bench-consumer',
 });
-const READY = [QUEUE.ready[9], QUEUE.ready[5], QUEUE.ready[1]];
 const ID = 'x'.repeat(16);
 const TOKEN = `123456:0:${ID}`;
 const SEND: CallShape = {
-  keys: [...READY, QUEUE.delayed, QUEUE.reserved, QUEUE.bodies, QUEUE.dedup, QUEUE.wake],
+  keys: sendKeys(QUEUE),
   args: [1_000_000, ID, 5, '[1,"bench-producer","event",{"i":12345}]'],
 };
-const RESERVE_KEYS = [
-  ...READY,
-  QUEUE.delayed,
-  QUEUE.reserved,
-  QUEUE.bodies,
-  QUEUE.attempts,
-  QUEUE.seq,
-  QUEUE.wake,
-  QUEUE.errors,
-];
+const RESERVE_KEYS = reserveKeys(QUEUE);
 const ACK_AND_RESERVE: CallShape = {
   keys: [...RESERVE_KEYS, QUEUE.dedup],
   args: [TOKEN, ID, 600_000, 30_000, 100],
@@ -233,7 +224,7 @@ async function main(): Promise<void> {
 
     const seconds = Math.round((Date.now() - started) / 1000);
     const notes = [
-      `Coordinator round trips per message: ${COMMANDS.send} script per send (plus one SADD per recipient per process); ` +
+      `Coordinator round trips per message: ${COMMANDS.send} script per send, shared by the sends made in the same turn of the event loop (so the producer window's sends that resume together go in one call; plus one SADD per recipient per process); ` +
         `${COMMANDS.sendBatch} script call per batch of ${config.batchSize} with \`sendMessages\` (one call per recipient, all in one pipeline); ` +
         `${COMMANDS.consume.length} per consumed message with the bench loop, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); ` +
         `${TWO_STEP_COMMANDS.consume.length} with \`ack\` then \`receive\` (extra rows); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
@@ -245,7 +236,7 @@ async function main(): Promise<void> {
       'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
         `The first ${config.latencyWarmup} messages of each run are dropped.`,
       "Memory: INFO used_memory before/after queuing, with no consumer; other clients of the same Redis add noise to it, the MEMORY USAGE sum over the run's keys does not.",
-      `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (${machine.cores} cores): above the core count, other processes were competing for the CPU. ` +
+      `1-minute load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (${machine.cores} cores; a load above the core count means other processes were competing for the CPU). ` +
         `Whole run: ${seconds} s. Every run used a fresh key prefix and deleted its keys afterwards.`,
     ];
     const markdown = markdownReport(rows, machine, {

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { TickBatcher } from '../../lib/common/tick-batcher';
 import { connect } from '../redis-env';
 import { nowMs, rate } from '../stats';
 import type { RunContext } from './run-context';
@@ -79,7 +80,8 @@ export function ceilingBatched(context: RunContext, commands: CommandCount): Pro
 
 /**
  * Ceiling of the end-to-end figure: the same shape of traffic with a trivial script — a
- * producer keeping the same window of sends in flight on one connection, and `concurrency`
+ * producer keeping the same window of sends in flight on one connection (sends of one turn
+ * sharing a call), and `concurrency`
  * workers on another each making `consume` awaited round trips per message.
  */
 export function ceilingEndToEnd(
@@ -88,16 +90,18 @@ export function ceilingEndToEnd(
   concurrency: number,
   count = context.config.endToEndCount[concurrency] ?? 10_000,
 ): Promise<number> {
-  const sendArgs = callArgs(commands.sendShape);
   const consumeArgs = commands.consume.map((shape) => callArgs(shape));
   return withConnections(context, async (producer, consumer, sha) => {
     let sent = 0;
     let taken = 0;
+    // Sends made in the same turn share one call carrying all of them, as the coordinator's do.
+    const sends = new TickBatcher<number, number>(async (items) => {
+      const args = callArgs(commands.sendShape, items.length);
+      for (let c = 0; c < commands.send; c++) await producer.evalsha(sha, ...args);
+      return items;
+    });
     const sendLane = async (): Promise<void> => {
-      while (sent < count) {
-        sent++;
-        for (let c = 0; c < commands.send; c++) await producer.evalsha(sha, ...sendArgs);
-      }
+      while (sent < count) await sends.add(sent++);
     };
     const consumeLane = async (): Promise<void> => {
       while (taken < count) {

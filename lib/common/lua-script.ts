@@ -23,7 +23,7 @@ function readLua(dir: string, file: string): string {
 }
 
 /**
- * Loads `<dir>/<file>`; the key count comes from the file name (`send-messages-8.lua` takes 8).
+ * Loads `<dir>/<file>`; the key count comes from the file name (`send-messages-7.lua` takes 7).
  * `--#include <file>` lines are replaced by that file of the same folder, so scripts share
  * fragments and combined operations reuse single-operation scripts instead of copying them.
  */

@@ -5,7 +5,7 @@ import { MessagePriority } from './models/message.enums';
 const dir = `${__dirname}/scripts`;
 /** The coordinator's Lua scripts, one per state change. */
 export const QueueScripts = {
-  send: loadLuaScript(dir, 'send-messages-8.lua'),
+  send: loadLuaScript(dir, 'send-messages-7.lua'),
   reserve: loadLuaScript(dir, 'reserve-message-10.lua'),
   ack: loadLuaScript(dir, 'ack-message-5.lua'),
   ackAndReserve: loadLuaScript(dir, 'ack-and-reserve-11.lua'),
@@ -38,6 +38,11 @@ export function readyKeys(keys: QueueKeys): [string, string, string] {
     keys.ready[MessagePriority.NORMAL],
     keys.ready[MessagePriority.LOW],
   ];
+}
+
+/** KEYS of `send-messages`, in order. */
+export function sendKeys(keys: QueueKeys): string[] {
+  return [...readyKeys(keys), keys.bodies, keys.dedup, keys.wake, keys.dead];
 }
 
 /** KEYS of `reserve-message`, in order. */

@@ -10,7 +10,7 @@ import { UnexpectedScriptResultError } from '../errors';
 import { formatAgentId } from './models/agent-id';
 import type { MessageResult } from './models/queue-message';
 import type { PreparedMessage } from './outgoing-message';
-import { QueueScripts, readyKeys, SendResult } from './queue-scripts';
+import { QueueScripts, SendResult, sendKeys } from './queue-scripts';
 
 /** Messages per send-script call: a larger batch is split so that no call holds Redis long. */
 export const SEND_CHUNK = 500;
@@ -33,7 +33,7 @@ export async function sendPrepared(
     const args: (string | number)[] = [queueSize];
     for (const p of chunk) args.push(p.message.messageId, p.priority, p.body);
     return {
-      keys: [...readyKeys(keys), keys.delayed, keys.reserved, keys.bodies, keys.dedup, keys.wake],
+      keys: sendKeys(keys),
       args,
     };
   });

@@ -1,6 +1,7 @@
 import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
+import { TickBatcher } from '../common/tick-batcher';
 import { assertInteger } from '../common/validate';
 import { ConfigurationError, RedisOperationError, ValidationError } from '../errors';
 import { backoffDelay } from '../resilience/backoff';
@@ -75,6 +76,10 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   private readonly inbox: ReplyInbox;
   private readonly subscriptions: SubscriptionStore;
   private readonly indexed = new Set<string>();
+  /** Single sends made in the same turn of the event loop go to Redis as one batch. */
+  private readonly sends = new TickBatcher<PreparedMessage, MessageResult>((batch) =>
+    this.enqueue(batch),
+  );
   private ready: Promise<void> | undefined;
 
   /**
@@ -112,9 +117,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     recipient: AgentId,
     message: OutgoingMessage,
   ): Promise<MessageResult> {
-    const prepared = prepareOutgoing(sender, recipient, message, this.options);
-    const [result] = await this.enqueue([prepared]);
-    return result;
+    return this.sends.add(prepareOutgoing(sender, recipient, message, this.options));
   }
 
   override async sendMessages(

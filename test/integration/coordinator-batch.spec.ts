@@ -79,6 +79,57 @@ describe('RedisMessageCoordinator: sendMessages', () => {
     expect(await drain(two)).toHaveLength(26);
   });
 
+  describe('sendMessage calls made in the same turn', () => {
+    it('each get their own result, in call order, with duplicates and a full queue', async () => {
+      const small = fx.coordinator({ queueSize: 4 });
+      const agent = { type: 'same-turn' };
+      const other = { type: 'same-turn-other' };
+      const send = (n: number, to = agent, messageId = `turn-${n}`) =>
+        small.sendMessage(planner, to, event({ n }, { messageId }));
+      const invalid = small.sendMessage(planner, { type: 'bad:type' }, event());
+      const results = await Promise.all([
+        send(1),
+        send(2),
+        send(3, agent, 'turn-1'),
+        send(4, other),
+        send(5),
+        send(6),
+        send(7),
+      ]);
+      await expect(invalid).rejects.toThrow(ValidationError);
+      expect(results).toEqual([
+        { messageId: 'turn-1', delivered: true },
+        { messageId: 'turn-2', delivered: true },
+        { messageId: 'turn-1', delivered: false, duplicate: true, error: 'duplicate' },
+        { messageId: 'turn-4', delivered: true },
+        { messageId: 'turn-5', delivered: true },
+        { messageId: 'turn-6', delivered: true },
+        { messageId: 'turn-7', delivered: false, error: 'queue full' },
+      ]);
+      expect(await drain(agent)).toEqual([{ n: 1 }, { n: 2 }, { n: 5 }, { n: 6 }]);
+      expect(await drain(other)).toEqual([{ n: 4 }]);
+    });
+
+    // ioredis-mock has no sendCommand to count what goes over the wire.
+    itRealRedis('share one script call per recipient; later turns make their own', async () => {
+      const agent = { type: 'same-turn-calls' };
+      await coordinator.sendMessage(planner, agent, event()); // script and index in place
+      const sent = jest.spyOn(fx.client, 'sendCommand');
+      const scriptCalls = () =>
+        sent.mock.calls.filter(([command]) => /^eval/.test((command as { name: string }).name))
+          .length;
+      const together = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => coordinator.sendMessage(planner, agent, event({ i }))),
+      );
+      expect(together.every((r) => r.delivered)).toBe(true);
+      expect(scriptCalls()).toBe(1);
+      for (let i = 0; i < 3; i++) await coordinator.sendMessage(planner, agent, event({ i }));
+      expect(scriptCalls()).toBe(4);
+      sent.mockRestore();
+      expect(await drain(agent)).toHaveLength(44);
+    });
+  });
+
   it('splits a large batch into calls of 500, keeping the order', async () => {
     const agent = { type: 'batch-large' };
     const results = await coordinator.sendMessages(
