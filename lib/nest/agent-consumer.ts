@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { sleep } from '../common/sleep';
 import { Logger } from '@nestjs/common';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
@@ -50,7 +51,11 @@ export class AgentConsumer {
     readonly agent: AgentDefinition,
     private readonly coordinator: MessageCoordinator,
     private readonly dispatcher: AgentMessageDispatcher,
-  ) {}
+  ) {
+    // Each running handler listens to `abandon`: allow the whole concurrency, and a margin,
+    // before Node reports a listener leak.
+    setMaxListeners(agent.consumer.concurrency + 10, this.abandon.signal);
+  }
 
   /** Starts the loop (once). */
   start(): void {

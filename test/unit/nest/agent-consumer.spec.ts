@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { getMaxListeners } from 'node:events';
 import { MessageType, RedisMessageCoordinator, type ReceivedMessage } from '../../../lib';
 import { AgentConsumer } from '../../../lib/nest/agent-consumer';
 import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
@@ -143,6 +144,28 @@ describe('AgentConsumer on Redis', () => {
     );
     expect(await eventually(() => handled.length === 30, 10_000)).toBe(true);
     expect(peak).toBe(4);
+  });
+
+  it('lets more than ten running handlers listen to its shutdown signal without a leak warning', async () => {
+    await send(24);
+    const dispatch = jest.spyOn(AgentMessageDispatcher.prototype, 'dispatch');
+    let running = 0;
+    let peak = 0;
+    const { handled } = start(
+      async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+      },
+      { concurrency: 12 },
+    );
+    expect(await eventually(() => handled.length === 24, 10_000)).toBe(true);
+    expect(peak).toBe(12);
+    // Every running handler adds one listener to the signal the loop hands the dispatcher:
+    // Node warns of a leak past its limit, which must allow the whole concurrency.
+    const abandon = dispatch.mock.calls[0][2];
+    expect(getMaxListeners(abandon)).toBeGreaterThanOrEqual(12);
   });
 
   it('returns expired reservations to the queue while every slot is busy', async () => {
