@@ -112,6 +112,10 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     this.options.limits = resolveLimits(this.options.limits, limits);
   }
 
+  /**
+   * Enqueues `message` for `recipient`. Calls made in the same turn of the event loop are sent
+   * together on the next tick, as {@link sendMessages} sends a batch; each keeps its own result.
+   */
   async sendMessage(
     sender: AgentId,
     recipient: AgentId,
