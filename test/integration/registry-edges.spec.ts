@@ -82,8 +82,12 @@ beforeEach(() => {
   errors = [];
 });
 
+// Each test's registries close when it ends: open ones keep a channel subscription each.
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((r) => r.close()));
+});
+
 afterAll(async () => {
-  await Promise.all(opened.map((r) => r.close()));
   await deleteKeys(redis, prefix);
   await closeClients();
 });
