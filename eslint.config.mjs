@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       'reports/**',
       '.stryker-tmp/**',
+      '.scratch/**',
       'docs/api/**',
       '**/*.js',
       '**/*.cjs',
