@@ -51,6 +51,11 @@ describe('serialisePayload', () => {
     expect(thrown(() => serialisePayload(top, 'p', limits)).field).toBe('p.__proto__');
   });
 
+  it('accepts null values and empty containers at any depth', () => {
+    const payload = { a: null, b: [null, {}], c: { d: [] } };
+    expect(serialisePayload(payload, 'p', limits)).toBe(JSON.stringify(payload));
+  });
+
   it('refuses what JSON cannot hold', () => {
     const error = thrown(() => serialisePayload({ n: BigInt(1) }, 'p', limits));
     expect(error).toMatchObject({ field: 'p', rule: 'isJson' });

@@ -46,4 +46,27 @@ describe('validateDto', () => {
     expect(failure({ name: 'b', leaves: [], extra: 1 }).message).toContain('branch.extra');
     expect(failure([]).message).toContain('must be an object');
   });
+
+  it('refuses null and primitives as the object itself', () => {
+    for (const input of [null, undefined, 'text', 5, []]) {
+      const error = failure(input);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'branch', rule: 'isObject' });
+      expect(error.message).toBe('Invalid branch: must be an object (rule: isObject)');
+    }
+  });
+
+  it('drops the property name from the start of the rule message', () => {
+    expect(failure({ name: 'b', leaves: [{ size: 2 }, { size: 0 }] }).message).toBe(
+      'Invalid branch.leaves.1.size: must not be less than 1 (rule: min)',
+    );
+    expect(failure({ name: 5, leaves: [] }).message).toBe(
+      'Invalid branch.name: must be a string (rule: isString)',
+    );
+    expect(failure({ name: 'b', leaves: [], extra: 1 })).toMatchObject({
+      field: 'branch.extra',
+      rule: 'whitelistValidation',
+      message: 'Invalid branch.extra: extra should not exist (rule: whitelistValidation)',
+    });
+  });
 });
