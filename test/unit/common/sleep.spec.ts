@@ -1,4 +1,8 @@
+import { getEventListeners } from 'node:events';
 import { sleep as abortableSleep } from '../../../lib/common/sleep';
+
+/** Timers that keep the process alive (unref'd ones are not listed). */
+const liveTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('sleep', () => {
   it('resolves after the time, or at once when aborted', async () => {
@@ -16,5 +20,25 @@ describe('sleep', () => {
     started = Date.now();
     await abortableSleep(5_000, AbortSignal.abort());
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('keeps the process alive only when asked to, and not past an abort', async () => {
+    const controller = new AbortController();
+    const before = liveTimers();
+    const pause = abortableSleep(10_000, controller.signal);
+    expect(liveTimers()).toBe(before);
+    const work = abortableSleep(10_000, controller.signal, true);
+    expect(liveTimers()).toBe(before + 1);
+    controller.abort();
+    await Promise.all([pause, work]);
+    expect(liveTimers()).toBe(before);
+  });
+
+  it('leaves no listener on the signal once the time has passed', async () => {
+    const controller = new AbortController();
+    const pending = abortableSleep(10, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await pending;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });

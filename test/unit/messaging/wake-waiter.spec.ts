@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import Redis from 'ioredis';
 import { WakeWaiter } from '../../../lib/messaging/wake-waiter';
 import { REDIS_URL, sleep, uniquePrefix } from '../../support/redis';
@@ -81,6 +82,41 @@ describe('WakeWaiter connection bookkeeping', () => {
     const client = { duplicate: jest.fn(() => connection) };
     return { client: client as unknown as Redis, connection };
   }
+
+  it('takes no connection when there is nothing to wait for', async () => {
+    const { client, connection } = fakeClient(() => undefined);
+    const waiter = new WakeWaiter(client, true, 20);
+    await waiter.wait('k', 0);
+    await waiter.wait('k', 1_000, AbortSignal.abort());
+    waiter.close();
+    await waiter.wait('k', 1_000);
+    expect(client.duplicate).not.toHaveBeenCalled();
+    expect(connection.blpop).not.toHaveBeenCalled();
+  });
+
+  it('blocks at least 1 ms, in seconds, and leaves no listener on the signal', async () => {
+    const { client, connection } = fakeClient(() => undefined);
+    const waiter = new WakeWaiter(client, true, 20);
+    const controller = new AbortController();
+    await waiter.wait('k', 0.5, controller.signal);
+    await waiter.wait('k', 2_500, controller.signal);
+    expect(connection.blpop.mock.calls).toEqual([
+      ['k', 0.001],
+      ['k', 2.5],
+    ]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(connection.disconnect).not.toHaveBeenCalled();
+  });
+
+  it('keeps the process alive while it polls, as work in progress', async () => {
+    const liveTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const waiter = new WakeWaiter({} as Redis, false, 30);
+    const before = liveTimers();
+    const pending = waiter.wait('k', 1_000);
+    expect(liveTimers()).toBe(before + 1);
+    await pending;
+    expect(liveTimers()).toBe(before);
+  });
 
   it('drops a connection whose wait ended just as the signal fired', async () => {
     const controller = new AbortController();

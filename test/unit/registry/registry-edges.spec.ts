@@ -138,3 +138,14 @@ describe('resolveRegistryOptions', () => {
     }
   });
 });
+
+describe('HeartbeatLoop timer', () => {
+  it('never keeps the process alive', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const loop = new HeartbeatLoop(10_000, () => Promise.resolve());
+    const before = timers();
+    loop.start();
+    expect(timers()).toBe(before);
+    await loop.stop();
+  });
+});
