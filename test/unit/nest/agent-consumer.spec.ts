@@ -129,39 +129,31 @@ describe('AgentConsumer on Redis', () => {
     });
   });
 
-  it('runs up to `concurrency` chains at once, never more', async () => {
-    await send(30);
+  /** Handles `count` queued messages, each taking `ms`; resolves to the most run at once. */
+  async function peakConcurrency(count: number, concurrency: number, ms: number): Promise<number> {
+    await send(count);
     let running = 0;
     let peak = 0;
     const { handled } = start(
       async () => {
         running += 1;
         peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, ms));
         running -= 1;
       },
-      { concurrency: 4 },
+      { concurrency },
     );
-    expect(await eventually(() => handled.length === 30, 10_000)).toBe(true);
-    expect(peak).toBe(4);
+    expect(await eventually(() => handled.length === count, 10_000)).toBe(true);
+    return peak;
+  }
+
+  it('runs up to `concurrency` chains at once, never more', async () => {
+    expect(await peakConcurrency(30, 4, 5)).toBe(4);
   });
 
   it('lets more than ten running handlers listen to its shutdown signal without a leak warning', async () => {
-    await send(24);
     const dispatch = jest.spyOn(AgentMessageDispatcher.prototype, 'dispatch');
-    let running = 0;
-    let peak = 0;
-    const { handled } = start(
-      async () => {
-        running += 1;
-        peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        running -= 1;
-      },
-      { concurrency: 12 },
-    );
-    expect(await eventually(() => handled.length === 24, 10_000)).toBe(true);
-    expect(peak).toBe(12);
+    expect(await peakConcurrency(24, 12, 20)).toBe(12);
     // Every running handler adds one listener to the signal the loop hands the dispatcher:
     // Node warns of a leak past its limit, which must allow the whole concurrency.
     const abandon = dispatch.mock.calls[0][2];
