@@ -59,6 +59,14 @@ describe('message codec edges', () => {
     );
   });
 
+  it('refuses a payload that is a number or a string', () => {
+    for (const payload of [5, 'text']) {
+      expect(() => decode(JSON.stringify([1, 'a/b', 'event', payload]))).toThrow(
+        'payload is not an object',
+      );
+    }
+  });
+
   it('refuses routing with any tag that is not a string', () => {
     const body = JSON.stringify([1, 'a/b', 'event', {}, 1, null, null, { tags: ['a', 1] }]);
     expect(() => decode(body)).toThrow('routing is malformed');

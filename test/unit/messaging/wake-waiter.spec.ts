@@ -118,6 +118,19 @@ describe('WakeWaiter connection bookkeeping', () => {
     expect(liveTimers()).toBe(before);
   });
 
+  it('drops a connection whose wait failed, and takes a new one for the next wait', async () => {
+    const { client, connection } = fakeClient(() => undefined);
+    connection.blpop.mockImplementationOnce(() => Promise.reject(new Error('connection lost')));
+    const waiter = new WakeWaiter(client, true, 20);
+    await waiter.wait('k', 1_000);
+    expect(connection.disconnect).toHaveBeenCalledTimes(1);
+    await waiter.wait('k', 1_000);
+    expect(client.duplicate).toHaveBeenCalledTimes(2);
+    waiter.close();
+    // Only the connection of the second wait, kept for reuse, is left to close.
+    expect(connection.disconnect).toHaveBeenCalledTimes(2);
+  });
+
   it('drops a connection whose wait ended just as the signal fired', async () => {
     const controller = new AbortController();
     const { client, connection } = fakeClient(() => controller.abort());

@@ -168,6 +168,19 @@ describe('resolveCircuitBreakerOptions', () => {
     });
   });
 
+  it('explains a publishEvents or onError of the wrong type', () => {
+    expect(thrown(() => resolveCircuitBreakerOptions({ publishEvents: 1 } as never))).toMatchObject(
+      {
+        rule: 'isBoolean',
+        message: 'Invalid publishEvents: must be true or false (rule: isBoolean)',
+      },
+    );
+    expect(thrown(() => resolveCircuitBreakerOptions({ onError: {} } as never))).toMatchObject({
+      rule: 'isFunction',
+      message: 'Invalid onError: must be a function (rule: isFunction)',
+    });
+  });
+
   it.each([
     [{ keyPrefix: 'bad prefix' }, 'keyPrefix'],
     [{ commandTimeoutMs: 0 }, 'commandTimeoutMs'],
