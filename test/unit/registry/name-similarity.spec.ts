@@ -5,6 +5,13 @@ describe('nameSimilarity', () => {
     expect(nameSimilarity('Summarize', 'summarize')).toBe(1);
   });
 
+  it('is 0 for different names shorter than two characters, the empty name included', () => {
+    expect(nameSimilarity('a', 'b')).toBe(0);
+    expect(nameSimilarity('', 'ab')).toBe(0);
+    expect(nameSimilarity('ab', '')).toBe(0);
+    expect(nameSimilarity('a', 'ab')).toBe(0);
+  });
+
   it('scores spelling variants high and unrelated names at 0', () => {
     expect(nameSimilarity('summarise', 'summarize')).toBe(0.75);
     expect(nameSimilarity('translate', 'summarise')).toBe(0);
