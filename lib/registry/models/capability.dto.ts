@@ -119,6 +119,7 @@ export class AgentCapabilityDto {
 export class AgentCapabilitySetDto {
   /** Must name the agent the set is registered for, when given. */
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => AgentIdDto)
   agentId?: AgentIdDto;
@@ -127,6 +128,8 @@ export class AgentCapabilitySetDto {
   @IsDefined()
   @IsArray()
   @ArrayMaxSize(1024)
+  // Nested validation alone would walk into an array element and find nothing wrong.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => AgentCapabilityDto)
   capabilities!: AgentCapabilityDto[];

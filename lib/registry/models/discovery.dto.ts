@@ -77,6 +77,7 @@ export class CapabilityMatchCriteriaDto {
 export class CapabilityDiscoveryRequestDto {
   /** Required. See {@link CapabilityDiscoveryRequest.criteria}. */
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CapabilityMatchCriteriaDto)
   criteria!: CapabilityMatchCriteriaDto;

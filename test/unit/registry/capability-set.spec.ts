@@ -32,6 +32,18 @@ describe('toCapabilitySet', () => {
     );
   });
 
+  it('refuses an array where a capability or the agent id belongs', () => {
+    expect(failure(() => toCapabilitySet({ capabilities: [[]] }, owner)).field).toBe(
+      'capabilitySet.capabilities',
+    );
+    expect(
+      failure(() => toCapabilitySet({ capabilities: [capability, [capability]] }, owner)).field,
+    ).toBe('capabilitySet.capabilities');
+    expect(failure(() => toCapabilitySet({ agentId: [], capabilities: [] }, owner)).field).toBe(
+      'capabilitySet.agentId',
+    );
+  });
+
   it('accepts a set that names its own agent, the default instance filled in', () => {
     const set = toCapabilitySet({ agentId: { type: 'solo' }, capabilities: [] }, { type: 'solo' });
     expect(set.agentId).toEqual({ type: 'solo', instance: 'default' });

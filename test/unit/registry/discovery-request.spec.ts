@@ -61,4 +61,11 @@ describe('resolveDiscoveryRequest', () => {
       'Invalid request.criteria.maxVersion: 1.9.0 is below minVersion 1.10.0 (rule: range)',
     );
   });
+
+  it('refuses an array as the criteria', () => {
+    const error = errorOf(ValidationError, () =>
+      resolveDiscoveryRequest({ criteria: [] as never }),
+    );
+    expect(error.field).toBe('request.criteria');
+  });
 });
