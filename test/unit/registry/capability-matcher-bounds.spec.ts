@@ -1,37 +1,8 @@
-import { matchCapabilities } from '../../../lib/registry/capability-matcher';
-import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
-import {
-  CapabilityType,
-  type AgentCapabilityInput,
-  type AgentCapabilitySetInput,
-} from '../../../lib/registry/models/capability.models';
-import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
-import {
-  MatchingStrategy,
-  type CapabilityDiscoveryRequest,
-  type CapabilityMatchResult,
-} from '../../../lib/registry/models/discovery.models';
+import { CapabilityType } from '../../../lib/registry/models/capability.models';
+import { MatchingStrategy } from '../../../lib/registry/models/discovery.models';
+import { ranking, run, setOf } from './fixtures';
 
 const gen = CapabilityType.GENERATION;
-
-function setOf(
-  type: string,
-  caps: AgentCapabilityInput[],
-  extra: Omit<AgentCapabilitySetInput, 'capabilities'> = {},
-) {
-  return toCapabilitySet({ ...extra, capabilities: caps }, { type, instance: '1' });
-}
-
-const names = (results: CapabilityMatchResult[]): string[] =>
-  results.map((r) => `${r.agentId.type}:${r.capability.name}`);
-
-function run(
-  sets: ReturnType<typeof setOf>[],
-  request: CapabilityDiscoveryRequest,
-  strategy = MatchingStrategy.WEIGHTED,
-): CapabilityMatchResult[] {
-  return matchCapabilities(sets, resolveDiscoveryRequest(request), { strategy });
-}
 
 describe('matchCapabilities: limits are inclusive', () => {
   it('keeps an agent loaded exactly at the maximum load factor', () => {
@@ -39,9 +10,9 @@ describe('matchCapabilities: limits are inclusive', () => {
       setOf('at', [{ name: 'write', type: gen, version: '1.0.0' }], { loadFactor: 0.5 }),
       setOf('above', [{ name: 'write', type: gen, version: '1.0.0' }], { loadFactor: 0.51 }),
     ];
-    expect(names(run(sets, { criteria: { capabilityName: 'write', maxLoadFactor: 0.5 } }))).toEqual(
-      ['at:write'],
-    );
+    expect(
+      ranking(run(sets, { criteria: { capabilityName: 'write', maxLoadFactor: 0.5 } })),
+    ).toEqual(['at:write']);
   });
 
   it('keeps versions equal to the minimum or the maximum', () => {
@@ -119,11 +90,11 @@ describe('matchCapabilities: exactMatch and order', () => {
       setOf('b', [{ name: 'write', type: gen, version: '1.0.0' }]),
     ];
     const request = { criteria: { capabilityName: 'write' }, sortBy: 'matchScore' as const };
-    expect(names(run(sets, { ...request, sortDescending: false }))).toEqual([
+    expect(ranking(run(sets, { ...request, sortDescending: false }))).toEqual([
       'a:write_text',
       'b:write',
     ]);
-    expect(names(run(sets, request))).toEqual(['b:write', 'a:write_text']);
+    expect(ranking(run(sets, request))).toEqual(['b:write', 'a:write_text']);
   });
 
   it('orders equal scores of one agent by capability name, whatever the stored order', () => {
@@ -133,7 +104,7 @@ describe('matchCapabilities: exactMatch and order', () => {
       version: '1.0.0',
     }));
     for (const order of [caps, [...caps].reverse()]) {
-      expect(names(run([setOf('a', order)], { criteria: { capabilityName: 'write' } }))).toEqual([
+      expect(ranking(run([setOf('a', order)], { criteria: { capabilityName: 'write' } }))).toEqual([
         'a:write_a',
         'a:write_b',
         'a:write_c',

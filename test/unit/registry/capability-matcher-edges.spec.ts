@@ -1,33 +1,8 @@
-import { matchCapabilities } from '../../../lib/registry/capability-matcher';
-import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
-import {
-  CapabilityStatus,
-  CapabilityType,
-  type AgentCapabilityInput,
-} from '../../../lib/registry/models/capability.models';
-import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
-import {
-  MatchingStrategy,
-  type CapabilityDiscoveryRequest,
-  type CapabilityMatchResult,
-} from '../../../lib/registry/models/discovery.models';
+import { CapabilityStatus, CapabilityType } from '../../../lib/registry/models/capability.models';
+import { MatchingStrategy } from '../../../lib/registry/models/discovery.models';
+import { ranking, run, setOf } from './fixtures';
 
 const gen = CapabilityType.GENERATION;
-
-function setOf(type: string, caps: AgentCapabilityInput[]) {
-  return toCapabilitySet({ capabilities: caps }, { type, instance: '1' });
-}
-
-const ranking = (results: CapabilityMatchResult[]): string[] =>
-  results.map((r) => `${r.agentId.type}:${r.capability.name}`);
-
-function run(
-  sets: ReturnType<typeof setOf>[],
-  request: CapabilityDiscoveryRequest,
-  strategy = MatchingStrategy.WEIGHTED,
-): CapabilityMatchResult[] {
-  return matchCapabilities(sets, resolveDiscoveryRequest(request), { strategy });
-}
 
 describe('matchCapabilities: edge cases', () => {
   it('never returns a disabled capability, even with includeDegraded', () => {

@@ -1,26 +1,14 @@
 import { ValidationError } from '../../../lib/errors';
 import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
+import {
+  MatchingStrategy,
+  type CapabilityDiscoveryRequest,
+} from '../../../lib/registry/models/discovery.models';
 import { errorOf } from '../../support/errors';
 
 describe('resolveDiscoveryRequest', () => {
   it('keeps every value given instead of its default', () => {
-    expect(
-      resolveDiscoveryRequest({
-        criteria: {
-          capabilityName: 'summarize',
-          minVersion: '1.0.0',
-          maxVersion: '1.0.0',
-          requireAvailable: false,
-          maxLoadFactor: 0.5,
-          requiredTags: ['nlp'],
-        },
-        maxResults: 3,
-        includeDegraded: true,
-        sortBy: 'matchScore',
-        sortDescending: false,
-        strategy: 'fuzzy',
-      }),
-    ).toEqual({
+    const given: CapabilityDiscoveryRequest = {
       criteria: {
         capabilityName: 'summarize',
         minVersion: '1.0.0',
@@ -33,8 +21,11 @@ describe('resolveDiscoveryRequest', () => {
       includeDegraded: true,
       sortBy: 'matchScore',
       sortDescending: false,
-      strategy: 'fuzzy',
-    });
+      strategy: MatchingStrategy.FUZZY,
+    };
+    const resolved = resolveDiscoveryRequest(given);
+    expect(resolved).toEqual(given);
+    expect(resolved.criteria).not.toBe(given.criteria);
   });
 
   it('sorts by the other keys ascending unless told otherwise', () => {

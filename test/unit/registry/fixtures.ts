@@ -1,9 +1,38 @@
+import { matchCapabilities } from '../../../lib/registry/capability-matcher';
 import { toCapabilitySet } from '../../../lib/registry/models/capability.dto';
 import {
   type AgentCapabilityInput,
   type AgentCapabilitySet,
   type AgentCapabilitySetInput,
 } from '../../../lib/registry/models/capability.models';
+import { resolveDiscoveryRequest } from '../../../lib/registry/models/discovery.dto';
+import {
+  MatchingStrategy,
+  type CapabilityDiscoveryRequest,
+  type CapabilityMatchResult,
+} from '../../../lib/registry/models/discovery.models';
+
+/** A capability set of agent `type`/1 offering `caps`, with the set fields of `extra`. */
+export function setOf(
+  type: string,
+  caps: AgentCapabilityInput[],
+  extra: Omit<AgentCapabilitySetInput, 'capabilities'> = {},
+): AgentCapabilitySet {
+  return toCapabilitySet({ ...extra, capabilities: caps }, { type, instance: '1' });
+}
+
+/** `type:capability` of each result, in order. */
+export const ranking = (results: CapabilityMatchResult[]): string[] =>
+  results.map((r) => `${r.agentId.type}:${r.capability.name}`);
+
+/** Matches `request` against `sets` with `strategy` (weighted by default). */
+export function run(
+  sets: AgentCapabilitySet[],
+  request: CapabilityDiscoveryRequest,
+  strategy = MatchingStrategy.WEIGHTED,
+): CapabilityMatchResult[] {
+  return matchCapabilities(sets, resolveDiscoveryRequest(request), { strategy });
+}
 
 type SetSpec = Omit<AgentCapabilitySetInput, 'capabilities'> & { caps: AgentCapabilityInput[] };
 
