@@ -26,6 +26,8 @@ export interface CommandCount {
   sendShape: CallShape;
   /** The calls per consumed message, in order (ack-and-reserve; or reserve, then ack). */
   consume: CallShape[];
+  /** Messages each run of `consume` settles (batched consumers); 1 when absent. */
+  consumeBatch?: number;
 }
 
 /** The arguments of a call of `shape` that carries `messages` messages. */
@@ -105,7 +107,7 @@ export function ceilingEndToEnd(
     };
     const consumeLane = async (): Promise<void> => {
       while (taken < count) {
-        taken++;
+        taken += commands.consumeBatch ?? 1;
         for (const args of consumeArgs) await consumer.evalsha(sha, ...args);
       }
     };

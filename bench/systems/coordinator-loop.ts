@@ -14,6 +14,11 @@ export interface LoopOptions {
    * instead of `ack` then `receive` (two).
    */
   ackAndReceive: boolean;
+  /**
+   * Reserve and acknowledge this many messages per round trip (`receiveMany`, then
+   * `ackAndReceiveMany` after handling them one at a time) instead of one.
+   */
+  batch?: number;
 }
 
 /** A running loop: `stop()` aborts the waits and resolves when every worker has ended. */
@@ -23,7 +28,8 @@ export interface CoordinatorLoop {
 
 /**
  * A consumer loop like the Nest module's, without Nest: `concurrency` workers, each doing
- * receive (blocking up to `waitMs`) → handler → ack, until stopped.
+ * receive (blocking up to `waitMs`) → handler → ack, until stopped; with `batch`, each worker
+ * handles the messages of a batch one at a time and settles the batch in one round trip.
  */
 export function startCoordinatorLoop(
   coordinator: RedisMessageCoordinator,
@@ -58,8 +64,33 @@ export function startCoordinatorLoop(
       }
     }
   };
+  const batchWorker = async (batch: number): Promise<void> => {
+    let deliveries: ReceivedMessage[] = [];
+    while (!signal.aborted) {
+      if (deliveries.length === 0) {
+        deliveries = await coordinator.receiveMany(
+          agent,
+          batch,
+          options.visibilityTimeoutMs,
+          receiveOptions,
+        );
+        continue;
+      }
+      for (const delivery of deliveries) handler(delivery.queueMessage.message.payload as Payload);
+      const step = await coordinator.ackAndReceiveMany(
+        agent,
+        deliveries.map((delivery) => delivery.token),
+        batch,
+        options.visibilityTimeoutMs,
+        receiveOptions,
+      );
+      if (!step.acknowledged.every(Boolean)) throw new Error('ack refused in a batch');
+      deliveries = step.next;
+    }
+  };
+  const run = options.batch ? () => batchWorker(options.batch!) : worker;
   const workers = Array.from({ length: concurrency }, () =>
-    worker().catch((error: unknown) => {
+    run().catch((error: unknown) => {
       if (!signal.aborted) throw error;
     }),
   );

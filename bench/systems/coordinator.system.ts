@@ -21,6 +21,7 @@ class CoordinatorQueue implements BenchQueue {
     private readonly prefix: string,
     private readonly redis: Redis,
     private readonly ackAndReceive: boolean,
+    private readonly batch?: number,
   ) {
     this.producer = coordinatorOn(redis, prefix);
   }
@@ -53,6 +54,7 @@ class CoordinatorQueue implements BenchQueue {
       visibilityTimeoutMs: 30_000,
       waitMs: 1_000,
       ackAndReceive: this.ackAndReceive,
+      batch: this.batch,
     });
     return Promise.resolve({
       async stop() {
@@ -82,5 +84,21 @@ export const coordinatorTwoStepSystem: QueueSystem = {
   name: 'coordinator-ack-receive',
   open(redisUrl, prefix) {
     return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), false));
+  },
+};
+
+/** Messages per round trip of {@link coordinatorManySystem}'s consumers. */
+export const CONSUME_BATCH = 10;
+
+/**
+ * The same with consumers that reserve up to {@link CONSUME_BATCH} messages per round trip
+ * (`receiveMany`, then `ackAndReceiveMany` once each batch is handled, one message at a time).
+ */
+export const coordinatorManySystem: QueueSystem = {
+  name: 'coordinator-many',
+  open(redisUrl, prefix) {
+    return Promise.resolve(
+      new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), true, CONSUME_BATCH),
+    );
   },
 };

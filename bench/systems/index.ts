@@ -1,6 +1,10 @@
 import type { QueueSystem } from './bench-queue';
 import { bullmqSystem } from './bullmq.system';
-import { coordinatorSystem, coordinatorTwoStepSystem } from './coordinator.system';
+import {
+  coordinatorManySystem,
+  coordinatorSystem,
+  coordinatorTwoStepSystem,
+} from './coordinator.system';
 import { nestSystem } from './nest.system';
 
 export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
@@ -9,6 +13,7 @@ export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
 export const SYSTEMS: Record<string, QueueSystem> = {
   coordinator: coordinatorSystem,
   'coordinator-ack-receive': coordinatorTwoStepSystem,
+  'coordinator-many': coordinatorManySystem,
   bullmq: bullmqSystem,
   nest: nestSystem,
 };

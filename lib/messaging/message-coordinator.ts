@@ -43,6 +43,14 @@ export interface AckAndReceiveResult {
   next: ReceivedMessage | null;
 }
 
+/** Outcome of {@link MessageCoordinator.ackAndReceiveMany}. */
+export interface AckAndReceiveManyResult {
+  /** What {@link MessageCoordinator.ack} returns for each token, in order. */
+  acknowledged: boolean[];
+  /** The next deliveries, as {@link MessageCoordinator.receiveMany} returns them. */
+  next: ReceivedMessage[];
+}
+
 /** Options of {@link MessageCoordinator.request}. */
 export interface RequestOptions {
   /** Reject with `RequestTimeoutError` after this long. */
@@ -129,6 +137,45 @@ export abstract class MessageCoordinator {
   ): Promise<AckAndReceiveResult> {
     const acknowledged = await this.ack(agentId, token);
     return { acknowledged, next: await this.receive(agentId, visibilityTimeoutMs, options) };
+  }
+  /**
+   * Reserves up to `maxMessages` due messages, highest priority first, each under its own token
+   * and deadline as {@link receive} reserves one; waits up to `options.waitMs` only while none
+   * is due. An empty array when nothing arrived. The Redis implementation reserves them in one
+   * round trip; this default calls {@link receive} until it has them or none is due.
+   */
+  async receiveMany(
+    agentId: AgentId,
+    maxMessages: number,
+    visibilityTimeoutMs?: number,
+    options: ReceiveOptions = {},
+  ): Promise<ReceivedMessage[]> {
+    const next: ReceivedMessage[] = [];
+    let delivery = await this.receive(agentId, visibilityTimeoutMs, options);
+    while (delivery) {
+      next.push(delivery);
+      if (next.length >= maxMessages) break;
+      delivery = await this.receive(agentId, visibilityTimeoutMs, { ...options, waitMs: 0 });
+    }
+    return next;
+  }
+  /**
+   * Acknowledges every token of `tokens`, then reserves up to `maxMessages` as
+   * {@link receiveMany} would: the step of a consumer that handles a batch one message at a
+   * time and makes one round trip per batch. The Redis implementation does both in one script
+   * call when a message is ready; this default acknowledges one by one, then receives.
+   */
+  async ackAndReceiveMany(
+    agentId: AgentId,
+    tokens: readonly string[],
+    maxMessages: number,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<AckAndReceiveManyResult> {
+    const acknowledged: boolean[] = [];
+    for (const token of tokens) acknowledged.push(await this.ack(agentId, token));
+    const next = await this.receiveMany(agentId, maxMessages, visibilityTimeoutMs, options);
+    return { acknowledged, next };
   }
   /** Retries after backoff or dead-letters; `false` for an unknown or stale token. */
   abstract nack(

@@ -9,6 +9,7 @@ export const QueueScripts = {
   reserve: loadLuaScript(dir, 'reserve-message-10.lua'),
   ack: loadLuaScript(dir, 'ack-message-5.lua'),
   ackAndReserve: loadLuaScript(dir, 'ack-and-reserve-11.lua'),
+  ackAndReserveMany: loadLuaScript(dir, 'ack-and-reserve-many-11.lua'),
   nack: loadLuaScript(dir, 'nack-message-7.lua'),
   extend: loadLuaScript(dir, 'extend-reservation-1.lua'),
   recover: loadLuaScript(dir, 'recover-expired-10.lua'),

@@ -22,6 +22,7 @@ import {
 } from './message-codec';
 import {
   MessageCoordinator,
+  type AckAndReceiveManyResult,
   type AckAndReceiveResult,
   type BatchMessage,
   type CoordinatorLimits,
@@ -57,6 +58,9 @@ import { failedSend, sendPrepared } from './queue-sends';
 
 const FAILURE_TYPES = new Set<string>(Object.values(FailureType));
 const DEFAULT_VISIBILITY_TIMEOUT_MS = 5_000;
+
+/** Most messages one {@link RedisMessageCoordinator.receiveMany} call reserves. */
+export const MAX_RECEIVE_MANY = 500;
 const DEFAULT_PAGE_SIZE = 100;
 
 /** Reason recorded on a message whose reservation lapsed. */
@@ -220,6 +224,72 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     )) as [number, ...ReserveReply];
     const next = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, reserved);
     return { acknowledged: acked === 1, next };
+  }
+
+  /** Reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY}) in one script call. */
+  override async receiveMany(
+    agentId: AgentId,
+    maxMessages: number,
+    visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
+    options: ReceiveOptions = {},
+  ): Promise<ReceivedMessage[]> {
+    const { next } = await this.ackAndReceiveMany(
+      agentId,
+      [],
+      maxMessages,
+      visibilityTimeoutMs,
+      options,
+    );
+    return next;
+  }
+
+  /**
+   * Acknowledges the tokens and reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY})
+   * in one script call; only when none is due does it go on to wait, for one message.
+   */
+  override async ackAndReceiveMany(
+    agentId: AgentId,
+    tokens: readonly string[],
+    maxMessages: number,
+    visibilityTimeoutMs = DEFAULT_VISIBILITY_TIMEOUT_MS,
+    options: ReceiveOptions = {},
+  ): Promise<AckAndReceiveManyResult> {
+    const agent = validateAgentId(agentId, 'agentId');
+    if (!Array.isArray(tokens))
+      throw new ValidationError('tokens', 'isArray', 'must be an array of delivery tokens');
+    const acking = tokens.map((token: string) => ({ token, id: validateToken(token).messageId }));
+    assertInteger(maxMessages, 'maxMessages', 1, MAX_RECEIVE_MANY);
+    assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
+    const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
+    await this.guard('ackAndReceiveMany', () => this.ensureReady());
+    const keys = this.keys.queue(agent);
+    const args: (string | number)[] = [
+      this.options.limits.dedupWindowMs,
+      visibilityTimeoutMs,
+      PROMOTE_BATCH_SIZE,
+      maxMessages,
+    ];
+    for (const { token, id } of acking) args.push(token, id);
+    const [acks, count, ...rest] = (await this.run(
+      'ackAndReceiveMany',
+      QueueScripts.ackAndReserveMany,
+      [...reserveKeys(keys), keys.dedup],
+      args,
+    )) as [string, number, ...(string | number)[]];
+    const acknowledged = tokens.map((_, i) => String(acks)[i] === '1');
+    const next: ReceivedMessage[] = [];
+    for (let i = 0; i < count; i++) {
+      const reply = [1, ...rest.slice(i * 5, i * 5 + 5)] as ReserveReply;
+      const delivery = await this.toDelivery(agent, reply);
+      if (delivery) next.push(delivery);
+    }
+    if (next.length === 0) {
+      // Nothing due (or only bodies that were dead-lettered as malformed): wait for one.
+      const first = count === 0 ? ([0, rest[0], rest[1]] as ReserveReply) : undefined;
+      const one = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, first);
+      if (one) next.push(one);
+    }
+    return { acknowledged, next };
   }
 
   async ack(agentId: AgentId, token: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import {
   MessageCoordinator,
+  type AckAndReceiveManyResult,
   type AckAndReceiveResult,
   type BatchMessage,
   type CoordinatorLimits,
@@ -141,6 +142,25 @@ export class TracingMessageCoordinator extends MessageCoordinator {
     options?: ReceiveOptions,
   ): Promise<AckAndReceiveResult> {
     return this.inner.ackAndReceive(agentId, token, visibilityTimeoutMs, options);
+  }
+
+  override receiveMany(
+    agentId: AgentId,
+    maxMessages: number,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<ReceivedMessage[]> {
+    return this.inner.receiveMany(agentId, maxMessages, visibilityTimeoutMs, options);
+  }
+
+  override ackAndReceiveMany(
+    agentId: AgentId,
+    tokens: readonly string[],
+    maxMessages: number,
+    visibilityTimeoutMs?: number,
+    options?: ReceiveOptions,
+  ): Promise<AckAndReceiveManyResult> {
+    return this.inner.ackAndReceiveMany(agentId, tokens, maxMessages, visibilityTimeoutMs, options);
   }
 
   nack(

@@ -161,6 +161,28 @@ describe('TracingMessageCoordinator (real Redis)', () => {
     expect(await traced.recoverPending(a)).toBe(0);
   });
 
+  it('hands batch receives to the wrapped coordinator, one call each', async () => {
+    for (const n of ['1', '2', '3']) await traced.sendMessage(sender, a, event({ n }));
+    const receiveMany = jest.spyOn(inner, 'receiveMany');
+    const ackAndReceiveMany = jest.spyOn(inner, 'ackAndReceiveMany');
+    const batch = await traced.receiveMany(a, 2, 1_000);
+    expect(batch.map((d) => d.queueMessage.message.payload)).toEqual([{ n: '1' }, { n: '2' }]);
+    const step = await traced.ackAndReceiveMany(
+      a,
+      batch.map((d) => d.token),
+      5,
+      1_000,
+    );
+    expect(step.acknowledged).toEqual([true, true]);
+    expect(step.next.map((d) => d.queueMessage.message.payload)).toEqual([{ n: '3' }]);
+    expect(receiveMany).toHaveBeenCalledTimes(1);
+    // The wrapped coordinator's own receiveMany answered inside its ackAndReceiveMany.
+    expect(ackAndReceiveMany).toHaveBeenCalledTimes(2);
+    expect(await traced.ack(a, step.next[0].token)).toBe(true);
+    receiveMany.mockRestore();
+    ackAndReceiveMany.mockRestore();
+  });
+
   it('leaves messages alone when tracing is off, and gives up the trace when the tags are full', async () => {
     const off = AgentTracing.create(null);
     expect(off.enabled).toBe(false);
