@@ -18,6 +18,9 @@ import { backend, closeClients, createClient, deleteKeys, uniquePrefix } from '.
  */
 export const CLOCK_SLACK_MS = backend === 'mock' ? 2_000 : 50;
 
+/** `stats()` of a queue that holds nothing. */
+export const EMPTY_QUEUE = { ready: 0, delayed: 0, reserved: 0, deadLettered: 0 } as const;
+
 /** The sender used by most coordinator tests. */
 export const planner: AgentId = { type: 'planner', instance: 'p1' };
 

@@ -8,7 +8,7 @@ import {
 import { ValidationError } from '../../lib/errors';
 import { rejectionOf } from '../support/errors';
 import { createClient, sleep } from '../support/redis';
-import { CoordinatorFixture, event, planner } from './coordinator-fixture';
+import { CoordinatorFixture, EMPTY_QUEUE, event, planner } from './coordinator-fixture';
 
 const ids = (deliveries: ReceivedMessage[]): string[] =>
   deliveries.map((d) => d.queueMessage.message.messageId);
@@ -68,12 +68,7 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
       batch = next;
     }
     expect(seen).toEqual(names);
-    expect(await coordinator.stats(agent)).toEqual({
-      ready: 0,
-      delayed: 0,
-      reserved: 0,
-      deadLettered: 0,
-    });
+    expect(await coordinator.stats(agent)).toEqual(EMPTY_QUEUE);
     // The acks remember the ids, as ack() does.
     expect(
       (await coordinator.sendMessage(planner, agent, event({}, { messageId: names[0] }))).duplicate,
@@ -203,12 +198,7 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
-    expect(await coordinator.stats(agent)).toEqual({
-      ready: 0,
-      delayed: 0,
-      reserved: 0,
-      deadLettered: 0,
-    });
+    expect(await coordinator.stats(agent)).toEqual(EMPTY_QUEUE);
   });
 
   it('the base class defaults make one call per message', async () => {

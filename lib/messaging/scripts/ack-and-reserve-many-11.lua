@@ -3,13 +3,8 @@
   in one round trip: the ack-message script once per token, then the reserve-message script
   until nothing is due or the number is reached, both included unchanged.
 
-  KEYS as ack-and-reserve-11:
-  KEYS[1] ready list, priority 9      KEYS[7]  attempts hash
-  KEYS[2] ready list, priority 5      KEYS[8]  sequence counter
-  KEYS[3] ready list, priority 1      KEYS[9]  wake list
-  KEYS[4] delayed zset                KEYS[10] errors hash
-  KEYS[5] reserved zset               KEYS[11] dedup zset
-  KEYS[6] bodies hash
+  KEYS as ack-and-reserve-11 (ready lists 9, 5, 1, delayed, reserved, bodies, attempts,
+  sequence, wake, errors, dedup).
 
   ARGV[1] de-duplication window ms    ARGV[4] most messages to reserve
   ARGV[2] visibility timeout ms       then for each delivery to acknowledge, two arguments:
