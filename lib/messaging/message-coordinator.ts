@@ -141,8 +141,10 @@ export abstract class MessageCoordinator {
   /**
    * Reserves up to `maxMessages` due messages, highest priority first, each under its own token
    * and deadline as {@link receive} reserves one; waits up to `options.waitMs` only while none
-   * is due. An empty array when nothing arrived. The Redis implementation reserves them in one
-   * round trip; this default calls {@link receive} until it has them or none is due.
+   * is due. An empty array when nothing arrived. Every reservation's visibility timeout runs
+   * from now, also for the messages that wait for their turn: take batches of messages handled
+   * well within it. The Redis implementation reserves them in one round trip; this default
+   * calls {@link receive} until it has them or none is due.
    */
   async receiveMany(
     agentId: AgentId,
