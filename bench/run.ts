@@ -17,7 +17,7 @@ import {
   type CommandCount,
 } from './scenarios/ceiling.scenario';
 import { KeyLayout } from '../lib/common/key-layout';
-import { reserveKeys, sendKeys } from '../lib/messaging/queue-scripts';
+import { ackAndReserveKeys, reserveKeys, sendKeys } from '../lib/messaging/queue-scripts';
 import { endToEndThroughput } from './scenarios/end-to-end.scenario';
 import { enqueueBatched, enqueueOneByOne } from './scenarios/enqueue.scenario';
 import { latencyCrossProcess, latencyInProcess } from './scenarios/latency.scenario';
@@ -44,11 +44,11 @@ const SEND: CallShape = {
 };
 const RESERVE_KEYS = reserveKeys(QUEUE);
 const ACK_AND_RESERVE: CallShape = {
-  keys: [...RESERVE_KEYS, QUEUE.dedup],
+  keys: ackAndReserveKeys(QUEUE),
   args: [TOKEN, ID, 600_000, 30_000, 100],
 };
 const ACK_AND_RESERVE_MANY: CallShape = {
-  keys: [...RESERVE_KEYS, QUEUE.dedup],
+  keys: ackAndReserveKeys(QUEUE),
   args: [
     600_000,
     30_000,

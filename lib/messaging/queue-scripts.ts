@@ -59,3 +59,8 @@ export function reserveKeys(keys: QueueKeys): string[] {
     keys.errors,
   ];
 }
+
+/** KEYS of `ack-and-reserve` and `ack-and-reserve-many`, in order: the reserve keys, then dedup. */
+export function ackAndReserveKeys(keys: QueueKeys): string[] {
+  return [...reserveKeys(keys), keys.dedup];
+}

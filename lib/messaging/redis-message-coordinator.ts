@@ -41,7 +41,13 @@ import type {
   QueueStats,
   ReceivedMessage,
 } from './models/queue-message';
-import { NackResult, QueueScripts } from './queue-scripts';
+import {
+  ackAndReserveKeys,
+  NackResult,
+  QueueScripts,
+  readyKeys,
+  reserveKeys,
+} from './queue-scripts';
 import { ReplyInbox } from './reply-inbox';
 import { newMessageId } from './message-id';
 import {
@@ -50,7 +56,6 @@ import {
   validateToken,
   type PreparedMessage,
 } from './outgoing-message';
-import { readyKeys, reserveKeys } from './queue-scripts';
 import { SubscriptionStore } from './subscription-store';
 import { WakeWaiter } from './wake-waiter';
 import { readDeadLetters, readOldestReadyAt, readStats } from './queue-reads';
@@ -213,7 +218,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const [acked, ...reserved] = (await this.run(
       'ackAndReceive',
       QueueScripts.ackAndReserve,
-      [...reserveKeys(keys), keys.dedup],
+      ackAndReserveKeys(keys),
       [
         token,
         parsed.messageId,
@@ -273,7 +278,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const [acks, count, ...rest] = (await this.run(
       'ackAndReceiveMany',
       QueueScripts.ackAndReserveMany,
-      [...reserveKeys(keys), keys.dedup],
+      ackAndReserveKeys(keys),
       args,
     )) as [string, number, ...(string | number)[]];
     const acknowledged = tokens.map((_, i) => String(acks)[i] === '1');
