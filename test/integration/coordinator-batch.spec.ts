@@ -1,6 +1,7 @@
 import { MessagePriority, ValidationError, type BatchMessage } from '../../lib';
 import { itRealRedis } from '../support/redis';
 import { CoordinatorFixture, event, planner } from './coordinator-fixture';
+import { SEND_CHUNK } from '../../lib/messaging/queue-sends';
 
 describe('RedisMessageCoordinator: sendMessages', () => {
   const fx = new CoordinatorFixture('batch');
@@ -139,6 +140,17 @@ describe('RedisMessageCoordinator: sendMessages', () => {
     expect(results.filter((r) => r.delivered)).toHaveLength(1_201);
     const payloads = await drain(agent);
     expect(payloads).toEqual(Array.from({ length: 1_201 }, (_, i) => ({ i })));
+  });
+
+  it('sends a batch of exactly two calls worth, with no empty third call', async () => {
+    const agent = { type: 'batch-even' };
+    const length = 2 * SEND_CHUNK;
+    const results = await coordinator.sendMessages(
+      planner,
+      Array.from({ length }, (_, i) => ({ recipient: agent, message: event({ i }) })),
+    );
+    expect(results.filter((r) => r.delivered)).toHaveLength(length);
+    expect((await coordinator.stats(agent)).ready).toBe(length);
   });
 
   it('reports duplicates and a full queue per message, like sendMessage', async () => {
