@@ -343,6 +343,42 @@ describeRealRedis('RedisAgentRegistry: Redis failures', () => {
     }
   });
 
+  it('names the operation that failed in every RedisOperationError', async () => {
+    const [port] = await findFreePorts(1);
+    const dead = new Redis(`redis://127.0.0.1:${port}`, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    const r = new RedisAgentRegistry(dead, options);
+    const a = agent();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['register', () => r.register(a)],
+      ['deregister', () => r.deregister(a.agentId)],
+      ['sweepExpired', () => r.sweepExpired()],
+      ['listRegistered', () => r.listRegistered()],
+      ['getAgent', () => r.getAgent(a.agentId)],
+      [
+        'registerCapabilities',
+        () => r.registerCapabilities(a.agentId, { capabilities: [capability] }),
+      ],
+      ['getAgentCapabilities', () => r.getAgentCapabilities(a.agentId)],
+      ['listAllCapabilities', () => r.listAllCapabilities()],
+      ['discoverCapabilities', () => r.discoverCapabilities({ criteria: {} })],
+      ['cleanupStaleCapabilities', () => r.cleanupStaleCapabilities()],
+      ['matchingStatistics', () => r.matchingStatistics()],
+    ];
+    try {
+      for (const [operation, call] of calls) {
+        const error = await call().catch((e: unknown) => e);
+        expect(isRedisOperationError(error) && error.operation).toBe(operation);
+      }
+    } finally {
+      await r.close();
+      dead.disconnect();
+    }
+  });
+
   it('reports a subscription that cannot be made and still closes', async () => {
     const [port] = await findFreePorts(1);
     const dead = new Redis(`redis://127.0.0.1:${port}`, {

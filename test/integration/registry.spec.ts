@@ -234,7 +234,9 @@ describe('RedisAgentRegistry across processes', () => {
     await sleep(300); // several beats of both
     const agent = await a.getAgent({ type: 'twin' });
     expect(agent).toMatchObject({ name: 'new', alive: true });
-    await expect(a.heartbeat({ type: 'twin' })).rejects.toMatchObject({ rule: 'registeredHere' });
+    const refused = await a.heartbeat({ type: 'twin' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ field: 'agentId', rule: 'registeredHere' });
+    expect((refused as Error).message).toContain('twin/default is not registered here');
   });
 
   it('refuses bad ids and bad agents with typed errors and writes nothing', async () => {
@@ -255,6 +257,9 @@ describe('RedisAgentRegistry across processes', () => {
       const error: unknown = await attempt.catch((e: unknown) => e);
       expect(isValidationError(error)).toBe(true);
     }
+    // The field names where the bad id came in.
+    await expect(attempts[0]).rejects.toMatchObject({ field: 'agent.agentId.type' });
+    await expect(attempts[3]).rejects.toMatchObject({ field: 'agentId.type' });
     expect(await remainingKeys()).toEqual([]);
   });
 
