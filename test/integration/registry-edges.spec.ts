@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { KeyLayout } from '../../lib/common/key-layout';
 import { isRedisOperationError, isValidationError } from '../../lib/errors';
 import {
@@ -9,7 +8,7 @@ import {
   type RegistryEvent,
 } from '../../lib/registry';
 import type { JsonObject } from '../../lib/messaging/models/agent-message';
-import { findFreePorts } from '../support/redis-server';
+import { unreachableClient } from '../support/redis-server';
 import {
   closeClients,
   createClient,
@@ -344,12 +343,7 @@ describeRealRedis('RedisAgentRegistry: Redis failures', () => {
   });
 
   it('names the operation that failed in every RedisOperationError', async () => {
-    const [port] = await findFreePorts(1);
-    const dead = new Redis(`redis://127.0.0.1:${port}`, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
+    const dead = await unreachableClient();
     const r = new RedisAgentRegistry(dead, options);
     const a = agent();
     const calls: [string, () => Promise<unknown>][] = [
@@ -380,12 +374,7 @@ describeRealRedis('RedisAgentRegistry: Redis failures', () => {
   });
 
   it('reports a subscription that cannot be made and still closes', async () => {
-    const [port] = await findFreePorts(1);
-    const dead = new Redis(`redis://127.0.0.1:${port}`, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
+    const dead = await unreachableClient();
     const r = new RedisAgentRegistry(dead, { ...options, subscribeEvents: true });
     try {
       await expect(r.ready()).rejects.toThrow();

@@ -52,6 +52,19 @@ export async function findFreePorts(count: number): Promise<number[]> {
   throw new Error('no free loopback ports in 7100-7999');
 }
 
+/**
+ * A client of a loopback port nothing listens on: every command fails at once, and it never
+ * retries. Disconnect it when done.
+ */
+export async function unreachableClient(): Promise<Redis> {
+  const [port] = await findFreePorts(1);
+  return new Redis(`redis://${LOOPBACK}:${port}`, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+}
+
 /** Options of {@link RedisServerProcess.start}. */
 export interface RedisServerOptions {
   /** Port on 127.0.0.1; a free one when left out. */
