@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import { KeyLayout } from '../../lib/common/key-layout';
 import { isValidationError } from '../../lib/errors';
 import {
@@ -134,6 +135,37 @@ describe('capabilities in Redis', () => {
     expect(await found()).toEqual(['evolving@2.0.0']);
   });
 
+  it('checks each cached set against its own revision, not its index neighbour’s', async () => {
+    await registerWith('first', caps('1.0.0'));
+    await registerWith('second', caps('1.0.0'));
+    expect((await found()).sort()).toEqual(['first@1.0.0', 'second@1.0.0']);
+    await b.registerCapabilities({ type: 'second' }, caps('2.0.0'));
+    expect((await found()).sort()).toEqual(['first@1.0.0', 'second@2.0.0']);
+  });
+
+  it('reads a stored set only when its revision moved, and only for live agents', async () => {
+    await registerWith('reread', caps('1.0.0'));
+    await registerWith('lapsed', caps('1.0.0'));
+    await registerWith('setless');
+    await admin.zrem(layout.agentIndex, 'lapsed/default');
+    await admin.zadd(layout.capabilityIndex, 1, 'setless/default');
+    const get = jest.spyOn(clientB, 'get');
+    const reads = (): string[] => get.mock.calls.splice(0).map(([key]) => String(key));
+    try {
+      expect(await found()).toEqual(['reread@1.0.0']);
+      expect(reads().sort()).toEqual(
+        [layout.capabilities({ type: 'reread' }), layout.capabilities({ type: 'setless' })].sort(),
+      );
+      expect(await found()).toEqual(['reread@1.0.0']);
+      expect(reads()).toEqual([]);
+      await a.registerCapabilities({ type: 'reread' }, caps('1.1.0'));
+      expect(await found()).toEqual(['reread@1.1.0']);
+      expect(reads()).toEqual([layout.capabilities({ type: 'reread' })]);
+    } finally {
+      get.mockRestore();
+    }
+  });
+
   it('does not rewrite an unchanged set on a beat', async () => {
     const agent = await registerWith('steady', { capabilities: caps('1.0.0').capabilities });
     const revision = await admin.zscore(layout.capabilityIndex, 'steady/default');
@@ -171,15 +203,26 @@ describe('capabilities in Redis', () => {
     );
     const stats = await b.matchingStatistics();
     expect(stats.skipped).toHaveLength(2);
-    await expect(b.getAgentCapabilities(garbled)).rejects.toMatchObject({ rule: 'isJson' });
+    await expect(b.getAgentCapabilities(garbled)).rejects.toMatchObject({
+      field: 'stored',
+      rule: 'isJson',
+      message: expect.stringMatching(/^Invalid stored: is not JSON: /) as unknown,
+    });
+    await expect(b.getAgentCapabilities(invalid)).rejects.toMatchObject({
+      field: 'stored.capabilities.0.version',
+    });
     expect((await b.getAgent(garbled))?.capabilities).toBeUndefined();
     expect(errors).toHaveLength(1); // getAgent reported the unreadable set
     errors = [];
   });
 
   it('answers an empty registry with no matches and zero counts', async () => {
+    const before = performance.now();
     const response = await b.discoverCapabilities({ criteria: {} });
+    const elapsed = performance.now() - before;
     expect(response).toMatchObject({ matches: [], totalAgentsSearched: 0, skipped: [] });
+    expect(response.searchDurationMs).toBeGreaterThanOrEqual(0);
+    expect(response.searchDurationMs).toBeLessThanOrEqual(elapsed);
     expect(await b.matchingStatistics()).toMatchObject({
       totalAgents: 0,
       aliveAgents: 0,
@@ -206,6 +249,7 @@ describe('capabilities in Redis', () => {
       activeCapabilities: 2,
       capabilitiesByType: { generation: 1, storage: 2 },
       matchingStrategy: 'weighted',
+      matchWeights: { name: 0.4, type: 0.3, version: 0.2, performance: 0.1 },
     });
     expect(stats.averageLoadFactor).toBeCloseTo(0.4);
   });

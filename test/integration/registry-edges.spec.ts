@@ -15,6 +15,7 @@ import {
   deleteKeys,
   describeRealRedis,
   eventually,
+  sleep,
   uniquePrefix,
 } from '../support/redis';
 import { TestAgent } from '../unit/registry/test-agent';
@@ -128,6 +129,98 @@ describe('RedisAgentRegistry: edge cases', () => {
     expect(reported).toEqual(['event subscription: Ignored a malformed registry event: garbage']);
   });
 
+  it('quotes at most 200 characters of a malformed message', async () => {
+    const reported: string[] = [];
+    const r = registry({
+      subscribeEvents: true,
+      onError: (error, context) => reported.push(`${context}: ${error.message}`),
+    });
+    await r.ready();
+    await redis.publish(keys.registryChannel, `${'x'.repeat(200)}TAIL`);
+    expect(await eventually(() => reported.length === 1, 10_000)).toBe(true);
+    expect(reported).toEqual([
+      `event subscription: Ignored a malformed registry event: ${'x'.repeat(200)}`,
+    ]);
+  });
+
+  it('a beat of an agent still in the index publishes no registered event', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    const seen: RegistryEvent[] = [];
+    r.events$.subscribe((event) => seen.push(event));
+    const a = agent();
+    await r.register(a);
+    await r.heartbeat(a.agentId);
+    await r.heartbeat(a.agentId);
+    await r.deregister(a.agentId);
+    // Events arrive in publishing order: once deregistered is here, every beat's event is too.
+    expect(await eventually(() => seen.some((e) => e.type === 'deregistered'), 10_000)).toBe(true);
+    expect(seen.map((e) => [e.type, 'revived' in e ? e.revived : null])).toEqual([
+      ['registered', false],
+      ['deregistered', null],
+    ]);
+  });
+
+  it('its own deregistered event, arriving late, does not stop a newer registration here', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    const a = agent();
+    await r.register(a);
+    const arrived: string[] = [];
+    r.on('deregistered', (event) => arrived.push(event.agentId.type));
+    // What a deregister of an earlier registration of this id, by this very registry,
+    // publishes; it can arrive after the agent was registered here again.
+    await redis.publish(
+      keys.registryChannel,
+      JSON.stringify({
+        type: 'deregistered',
+        agentId: { type: a.agentId.type, instance: 'default' },
+        origin: r.instanceId,
+        at: Date.now(),
+      }),
+    );
+    expect(await eventually(() => arrived.length === 1, 10_000)).toBe(true);
+    await r.heartbeat(a.agentId);
+    expect(a.beats).toBe(2);
+  });
+
+  it('close waits for a beat in progress', async () => {
+    const r = registry();
+    const a = new GatedAgent();
+    await r.register(a);
+    const { entered, release } = a.hold();
+    const beating = r.heartbeat(a.agentId);
+    await entered;
+    let closed = false;
+    const closing = r.close().then(() => (closed = true));
+    expect(await eventually(() => closed, 100)).toBe(false);
+    release();
+    await Promise.all([beating, closing]);
+    expect(a.snapshots).toBe(2);
+  });
+
+  it('close completes events$', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    let completed = false;
+    r.events$.subscribe({ complete: () => (completed = true) });
+    await r.close();
+    expect(completed).toBe(true);
+  });
+
+  it('fails with RedisOperationError naming publish when an event cannot be published', async () => {
+    const client = createClient();
+    const r = new RedisAgentRegistry(client, options);
+    opened.push(r);
+    const publish = jest.spyOn(client, 'publish').mockRejectedValueOnce(new Error('refused'));
+    try {
+      const error = await r.register(agent()).catch((e: unknown) => e);
+      expect(isRedisOperationError(error) && error.operation).toBe('publish');
+    } finally {
+      publish.mockRestore();
+    }
+  });
+
   it('registering an agent again in the same process replaces the first registration', async () => {
     const r = registry();
     const first = agent('first name');
@@ -138,6 +231,26 @@ describe('RedisAgentRegistry: edge cases', () => {
     await r.heartbeat(first.agentId);
     expect(again.beats).toBe(2);
     expect(first.beats).toBe(1);
+    expect((await r.getAgent(first.agentId))?.name).toBe('second name');
+  });
+
+  it('registering again waits for a beat of the first registration in progress', async () => {
+    const r = registry();
+    const first = new GatedAgent();
+    await r.register(first);
+    const { entered, release } = first.hold();
+    const beating = r.heartbeat(first.agentId);
+    await entered;
+    const again = new TestAgent(first.agentId, 'second name');
+    const registering = r.register(again);
+    const stored = async (): Promise<boolean> =>
+      (await redis.hget(keys.agent(first.agentId), 'name')) === 'second name';
+    // The new registration is not written while the old beat is still going.
+    expect(await eventually(stored, 100)).toBe(false);
+    release();
+    await Promise.all([beating, registering]);
+    await r.heartbeat(first.agentId);
+    expect([first.snapshots, again.beats]).toEqual([2, 2]);
     expect((await r.getAgent(first.agentId))?.name).toBe('second name');
   });
 
@@ -326,6 +439,29 @@ describeRealRedis('RedisAgentRegistry: Redis failures', () => {
     expect((error as Error).message).toMatch(/WRONGTYPE/);
   });
 
+  it('a beat fails with RedisOperationError naming heartbeat', async () => {
+    const r = registry();
+    const a = agent();
+    await r.register(a);
+    await redis.del(keys.agent(a.agentId));
+    await redis.set(keys.agent(a.agentId), 'not a hash');
+    const error = await r.heartbeat(a.agentId).catch((e: unknown) => e);
+    expect(isRedisOperationError(error) && error.operation).toBe('heartbeat');
+    expect((error as Error).message).toMatch(/WRONGTYPE/);
+    await redis.del(keys.agent(a.agentId));
+  });
+
+  it('close unsubscribes from the registry channel', async () => {
+    const channel = keys.registryChannel;
+    const subscribers = async (): Promise<number> =>
+      Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    expect(await subscribers()).toBe(1);
+    await r.close();
+    expect(await subscribers()).toBe(0);
+  });
+
   it('reports a failing expiry sweep of the heartbeat loop', async () => {
     const own = uniquePrefix('registry-edges-sweep');
     const ownKeys = new KeyLayout(own);
@@ -377,11 +513,34 @@ describeRealRedis('RedisAgentRegistry: Redis failures', () => {
     const dead = await unreachableClient();
     const r = new RedisAgentRegistry(dead, { ...options, subscribeEvents: true });
     try {
-      await expect(r.ready()).rejects.toThrow();
-      expect(await eventually(() => errors.some((e) => e.startsWith('event subscription: ')))).toBe(
-        true,
-      );
+      const failure = await r.ready().catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(Error);
+      // The rejected SUBSCRIBE, and the connection error the duplicated connection emits.
+      const subscribe = `event subscription: ${(failure as Error).message}`;
+      const connection = /^event subscription: connect ECONNREFUSED/;
+      expect(
+        await eventually(
+          () => errors.includes(subscribe) && errors.some((e) => connection.test(e)),
+        ),
+      ).toBe(true);
       await expect(r.close()).resolves.toBeUndefined();
+    } finally {
+      dead.disconnect();
+    }
+  });
+
+  it('close stops the subscriber reconnecting even when QUIT cannot be sent', async () => {
+    // Without an offline queue QUIT is refused while the connection is down, and without the
+    // disconnect that follows the duplicated connection would retry (and report) for ever.
+    const dead = await unreachableClient({ enableOfflineQueue: false, retryStrategy: () => 10 });
+    const r = new RedisAgentRegistry(dead, { ...options, subscribeEvents: true });
+    try {
+      await expect(r.ready()).rejects.toThrow();
+      expect(await eventually(() => errors.some((e) => /ECONNREFUSED/.test(e)))).toBe(true);
+      await r.close();
+      const reported = errors.length;
+      await sleep(100);
+      expect(errors).toHaveLength(reported);
     } finally {
       dead.disconnect();
     }

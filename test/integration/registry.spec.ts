@@ -268,6 +268,7 @@ describe('RedisAgentRegistry across processes', () => {
     await a.close();
     await a.close();
     await expect(a.listRegistered()).rejects.toBeInstanceOf(ClosedError);
+    await expect(a.listRegistered()).rejects.toThrow('RedisAgentRegistry is closed');
     await expect(a.register(new TestAgent({ type: 'late' }))).rejects.toBeInstanceOf(ClosedError);
   });
 });

@@ -54,14 +54,15 @@ export async function findFreePorts(count: number): Promise<number[]> {
 
 /**
  * A client of a loopback port nothing listens on: every command fails at once, and it never
- * retries. Disconnect it when done.
+ * retries (unless `overrides` say otherwise). Disconnect it when done.
  */
-export async function unreachableClient(): Promise<Redis> {
+export async function unreachableClient(overrides: RedisOptions = {}): Promise<Redis> {
   const [port] = await findFreePorts(1);
   return new Redis(`redis://${LOOPBACK}:${port}`, {
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
+    ...overrides,
   });
 }
 
