@@ -185,6 +185,7 @@ describe('CircuitBreakerRegistry and CircuitBreaker: edge cases', () => {
       expect((await registry.inspect(breaker.name)).state).toBe('open');
       expect(await eventually(() => errors.length === 1)).toBe(true);
       expect(isRedisOperationError(errors[0])).toBe(true);
+      expect(errors[0]).toMatchObject({ operation: 'publish' });
       expect(errors[0].message).toContain('publish refused');
     } finally {
       await registry.close();
@@ -213,6 +214,36 @@ describeRealRedis('CircuitBreakerRegistry and CircuitBreaker: Redis failures', (
       expect(errors.length).toBeGreaterThanOrEqual(3);
       expect(errors.every((error) => isRedisOperationError(error))).toBe(true);
       expect(errors[0].message).toMatch(/WRONGTYPE/);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('ignores channel events while it runs on local state', async () => {
+    const stranded = nextName();
+    const marker = nextName();
+    await redis.set(keys.breaker(stranded), 'not a hash');
+    const registry = new CircuitBreakerRegistry(createClient(), {
+      keyPrefix: prefix,
+      resyncIntervalMs: 60_000,
+    });
+    try {
+      const local = await registry.get(stranded, TRIP_ON_FIRST);
+      const watching = await registry.get(marker, TRIP_ON_FIRST);
+      await expect(local.call(ok)).resolves.toBe('ok');
+      expect(local.getMetrics().localFallback).toBe(true);
+      const seen: CircuitStateChange[] = [];
+      const markerSeen: CircuitStateChange[] = [];
+      local.onStateChange((change) => seen.push(change));
+      watching.onStateChange((change) => markerSeen.push(change));
+      const tripped = (name: string): string =>
+        JSON.stringify({ name, from: 'closed', to: 'open', gen: 5, origin: 'elsewhere' });
+      await redis.publish(keys.breakerChannel, tripped(stranded));
+      await redis.publish(keys.breakerChannel, tripped(marker));
+      // Same channel and connection: the first event was handled before the second.
+      expect(await eventually(() => markerSeen.length === 1)).toBe(true);
+      expect(seen).toEqual([]);
+      expect(local.getMetrics().state).toBe('closed');
     } finally {
       await registry.close();
     }

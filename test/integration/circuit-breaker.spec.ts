@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { KeyLayout } from '../../lib/common/key-layout';
 import {
   CircuitBreakerOpenError,
   ClosedError,
@@ -7,8 +8,8 @@ import {
   isCircuitBreakerOpenError,
 } from '../../lib/errors';
 import {
+  CircuitBreaker,
   CircuitBreakerRegistry,
-  type CircuitBreaker,
   type CircuitBreakerConfig,
   type CircuitStateChange,
 } from '../../lib/resilience';
@@ -74,6 +75,16 @@ async function trip(breaker: CircuitBreaker): Promise<void> {
 /** Waits until the open timeout has passed and the breaker lets a probe through. */
 async function untilProbing(breaker: CircuitBreaker): Promise<void> {
   expect(await eventually(() => breaker.isCallPermitted(), 5 * OPEN_MS + 2_000, 20)).toBe(true);
+}
+
+/** Matches the `at` of a state change. */
+const anyTime = expect.any(Number) as unknown as number;
+
+/** Every change `breaker` emits from now on. */
+function collect(breaker: CircuitBreaker): CircuitStateChange[] {
+  const seen: CircuitStateChange[] = [];
+  breaker.onStateChange((change) => seen.push(change));
+  return seen;
 }
 
 function deferred(): { promise: Promise<void>; release: () => void } {
@@ -225,6 +236,25 @@ describe('shared state across connections', () => {
     expect(await b.getState()).toBe('half_open');
   });
 
+  it('getState and isCallPermitted take no probe slot', async () => {
+    const [a, b] = await pair({ ...FAST, halfOpenMaxCalls: 2, successThreshold: 2 });
+    await trip(a);
+    await untilProbing(b);
+    const slow = deferred();
+    const first = a.call(async () => {
+      await slow.promise;
+      return 'first';
+    });
+    expect(await b.getState()).toBe('half_open');
+    expect(await b.getState()).toBe('half_open');
+    expect(await a.isCallPermitted()).toBe(true);
+    await expect(b.call(ok)).resolves.toBe('ok');
+    expect(await a.isCallPermitted()).toBe(false);
+    slow.release();
+    await expect(first).resolves.toBe('first');
+    expect(await b.getState()).toBe('closed');
+  });
+
   it('keeps the state in one hash under the prefix, with a TTL', async () => {
     const [a] = await pair();
     await trip(a);
@@ -294,6 +324,61 @@ describe('reset, metrics and events', () => {
     expect(seenA[1]).toMatchObject({ from: 'open', to: 'closed', source: 'peer' });
   });
 
+  it('reports a change another process made, seen in a call reply, as peer', async () => {
+    const [a] = await pair(SLOW);
+    // Not listening on the breaker channel: it learns of the trip from its own call.
+    const other = new CircuitBreaker(clientB, a.name, SLOW, { keyPrefix: prefix });
+    const seen = collect(other);
+    await trip(a);
+    await expect(other.call(ok, { correlationId: 'c-2' })).rejects.toBeInstanceOf(
+      CircuitBreakerOpenError,
+    );
+    // Not caused by that call, so without its correlation id.
+    expect(seen).toStrictEqual([
+      { name: a.name, from: 'closed', to: 'open', source: 'peer', at: anyTime },
+    ]);
+    other.close();
+  });
+
+  it('reports the transition its own call made as redis, after the one it missed as peer', async () => {
+    const [a] = await pair();
+    const prober = new CircuitBreaker(clientB, a.name, FAST, { keyPrefix: prefix });
+    const seen = collect(prober);
+    await trip(a);
+    // Only peeks: the shared state stays open until a call moves it on.
+    await untilProbing(a);
+    await expect(prober.call(ok, { correlationId: 'probe-1' })).resolves.toBe('ok');
+    expect(seen).toStrictEqual([
+      { name: a.name, from: 'closed', to: 'open', source: 'peer', at: anyTime },
+      {
+        name: a.name,
+        from: 'open',
+        to: 'half_open',
+        source: 'redis',
+        at: anyTime,
+        correlationId: 'probe-1',
+      },
+    ]);
+    prober.close();
+  });
+
+  it('ignores a channel event no newer than the state it has seen', async () => {
+    const [a] = await pair(SLOW);
+    const seen = collect(a);
+    await trip(a);
+    const gen = Number(await clientA.hget(`${prefix}:breaker:{${a.name}}`, 'gen'));
+    const event = (to: string, eventGen: number): string =>
+      JSON.stringify({ name: a.name, from: 'open', to, gen: eventGen, origin: 'elsewhere' });
+    const channel = new KeyLayout(prefix).breakerChannel;
+    await clientB.publish(channel, event('closed', gen));
+    await clientB.publish(channel, event('half_open', gen + 1));
+    expect(await eventually(() => seen.length >= 2)).toBe(true);
+    expect(seen.map((change) => [change.to, change.source])).toEqual([
+      ['open', 'redis'],
+      ['half_open', 'peer'],
+    ]);
+  });
+
   it('forwards every breaker change on the registry stream', async () => {
     const changes: CircuitStateChange[] = [];
     const subscription = processA.stateChanges$.subscribe((c) => changes.push(c));
@@ -340,6 +425,29 @@ describe('failure counting modes', () => {
     expect(a.getMetrics()).toMatchObject({ successful: 5, failed: 0 });
   });
 
+  it('opens on the failure rate only once the failed share reaches the threshold', async () => {
+    const [a] = await pair({
+      failureThreshold: 100,
+      failureRateThreshold: 0.5,
+      minimumCalls: 4,
+      rollingWindowMs: 10_000,
+    });
+    for (let i = 0; i < 3; i++) await expect(a.call(ok)).resolves.toBe('ok');
+    await fail(a, 2);
+    // 2 of 5 calls failed.
+    expect(await a.getState()).toBe('closed');
+    await fail(a, 1);
+    expect(await a.getState()).toBe('open');
+  });
+
+  it('counts only consecutive failures when failureRateThreshold is left out', async () => {
+    const [a] = await pair({ ...SLOW, failureThreshold: 4, minimumCalls: 2 });
+    await fail(a, 3);
+    expect(await a.getState()).toBe('closed');
+    await fail(a, 1);
+    expect(await a.getState()).toBe('open');
+  });
+
   it('execute passes arguments through', async () => {
     const [a] = await pair();
     await expect(a.execute((x: number, y: string) => `${x}${y}`, 4, 'b')).resolves.toBe('4b');
@@ -354,9 +462,13 @@ describe('CircuitBreakerRegistry', () => {
     const first = await processA.get('reg.same', { failureThreshold: 4 });
     expect(await processA.get('reg.same')).toBe(first);
     expect(await processA.get('reg.same', { failureThreshold: 4 })).toBe(first);
-    await expect(processA.get('reg.same', { failureThreshold: 9 })).rejects.toBeInstanceOf(
-      ConfigurationError,
-    );
+    const conflict = processA.get('reg.same', { failureThreshold: 9 });
+    await expect(conflict).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(conflict).rejects.toMatchObject({
+      field: 'config',
+      rule: 'conflict',
+      message: expect.stringContaining('breaker reg.same already exists') as unknown,
+    });
     expect(processA.list()).toContain(first);
   });
 
@@ -367,9 +479,10 @@ describe('CircuitBreakerRegistry', () => {
     await expect(
       processA.get('reg.bad', { successThreshold: 5, halfOpenMaxCalls: 2 }),
     ).rejects.toMatchObject({ field: 'config.successThreshold', code: 'INVALID_CONFIG' });
-    expect(() => new CircuitBreakerRegistry(clientA, { defaults: { openTimeoutMs: 0 } })).toThrow(
-      ConfigurationError,
-    );
+    const badDefaults = (): unknown =>
+      new CircuitBreakerRegistry(clientA, { defaults: { openTimeoutMs: 0 } });
+    expect(badDefaults).toThrow(ConfigurationError);
+    expect(badDefaults).toThrow('Invalid defaults.openTimeoutMs');
   });
 
   it('applies the registry defaults under a per-name config', async () => {
@@ -404,10 +517,27 @@ describe('CircuitBreakerRegistry', () => {
     expect(await b.getState()).toBe('open');
   });
 
+  it('lists names sorted', async () => {
+    const own = uniquePrefix('breaker-names');
+    const registry = new CircuitBreakerRegistry(clientA, {
+      keyPrefix: own,
+      subscribeEvents: false,
+    });
+    const created = ['h', 'g', 'f', 'e', 'd', 'c', 'b', 'a'].map((letter) => `sorted.${letter}`);
+    try {
+      for (const name of created) await registry.get(name);
+      expect(await registry.listNames()).toEqual([...created].reverse());
+    } finally {
+      await registry.close();
+      await deleteKeys(clientA, own);
+    }
+  });
+
   it('refuses get after close', async () => {
     const registry = new CircuitBreakerRegistry(clientA, { keyPrefix: prefix });
     await registry.get('reg.closed');
     await registry.close();
     await expect(registry.get('reg.closed')).rejects.toBeInstanceOf(ClosedError);
+    await expect(registry.get('reg.closed')).rejects.toThrow('CircuitBreakerRegistry is closed');
   });
 });
