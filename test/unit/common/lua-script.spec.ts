@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLuaScript, runLuaScriptBatch, type LuaScript } from '../../../lib/common/lua-script';
+import {
+  loadLuaScript,
+  runLuaScript,
+  runLuaScriptBatch,
+  type LuaScript,
+} from '../../../lib/common/lua-script';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 describe('loadLuaScript', () => {
@@ -55,6 +60,26 @@ describe('runLuaScriptBatch', () => {
       expect(await client.get(key)).toBe('5');
     } finally {
       await deleteKeys(client, prefix);
+      await closeClients();
+    }
+  });
+});
+
+describe('runLuaScript', () => {
+  const script = (command: string): LuaScript => ({ command, keys: 1, lua: 'return KEYS[1]' });
+
+  it('defines each script once per client, however often it runs', async () => {
+    const [first, second] = [createClient(), createClient()];
+    const defined = [jest.spyOn(first, 'defineCommand'), jest.spyOn(second, 'defineCommand')];
+    try {
+      const [echo, other] = [script('tta_test_define_echo'), script('tta_test_define_other')];
+      expect(await runLuaScript(first, echo, ['a'], [])).toBe('a');
+      expect(await runLuaScript(first, echo, ['b'], [])).toBe('b');
+      expect(await runLuaScript(first, other, ['c'], [])).toBe('c');
+      expect(await runLuaScript(second, echo, ['d'], [])).toBe('d');
+      expect(defined[0].mock.calls.map(([name]) => name)).toEqual([echo.command, other.command]);
+      expect(defined[1].mock.calls.map(([name]) => name)).toEqual([echo.command]);
+    } finally {
       await closeClients();
     }
   });
