@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Agent,
@@ -113,5 +113,60 @@ describe('tta-agent-coordination/testing (no Redis server)', () => {
     } finally {
       await testing.close();
     }
+  });
+
+  it('close() shuts the application down', async () => {
+    const closed: string[] = [];
+    @Injectable()
+    class Watcher implements OnApplicationShutdown {
+      onApplicationShutdown(): void {
+        closed.push('shutdown');
+      }
+    }
+    const testing = await createTestingCoordination({ providers: [Watcher] });
+    await testing.close();
+    expect(closed).toEqual(['shutdown']);
+  });
+
+  it('rejects with the error of a provider that fails to start, and logs only errors', async () => {
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      written.push(String(chunk));
+      return true;
+    };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    @Injectable()
+    class Broken {
+      constructor() {
+        new Logger('Broken').log('starting quietly');
+        throw new Error('cannot start');
+      }
+    }
+    try {
+      await expect(createTestingCoordination({ providers: [Broken] })).rejects.toThrow(
+        'cannot start',
+      );
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(written.join('')).not.toContain('starting quietly');
+  });
+
+  it('logs the errors of the application', async () => {
+    const written: string[] = [];
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const testing = await createTestingCoordination();
+    try {
+      new Logger('Check').error('an error to see');
+    } finally {
+      err.mockRestore();
+      await testing.close();
+    }
+    expect(written.join('')).toContain('an error to see');
   });
 });
