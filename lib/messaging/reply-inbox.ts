@@ -75,6 +75,9 @@ export class ReplyInbox {
         reject: (error) => settle(() => reject(error)),
       });
     });
+    // The caller handles `response` only once the send is done; an abort, timeout or close
+    // meanwhile must not surface as an unhandled rejection (the caller still gets it).
+    response.catch(() => undefined);
     if (!this.running) {
       this.running = true;
       this.loop = this.drain();
