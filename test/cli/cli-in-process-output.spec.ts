@@ -1,15 +1,9 @@
 import Redis from 'ioredis';
-import {
-  CircuitBreakerRegistry,
-  FailureType,
-  MessageType,
-  RedisAgentRegistry,
-  RedisMessageCoordinator,
-} from '../../lib';
 import { runCli } from '../../lib/cli';
+import { CliFixture } from './cli-fixture';
 import { DEFAULT_KEY_PREFIX } from '../../lib/common/key-layout';
 import { findFreePorts } from '../support/redis-server';
-import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
+import { eventually } from '../support/redis';
 
 interface Captured {
   code: number;
@@ -49,44 +43,11 @@ function notRightAligned(table: string, headers: string[]): string[] {
 }
 
 describe('CLI in process: output text', () => {
-  const prefix = uniquePrefix('cli-output');
-  const redis = createClient();
-  const coordinator = new RedisMessageCoordinator(redis, { keyPrefix: prefix });
-  const registry = new RedisAgentRegistry(redis, {
-    keyPrefix: prefix,
-    heartbeatTtlMs: 120_000,
-    autoHeartbeat: false,
-    subscribeEvents: false,
-  });
-  const breakers = new CircuitBreakerRegistry(redis, { keyPrefix: prefix, subscribeEvents: false });
-  const worker = { type: 'worker' };
+  const fx = new CliFixture('cli-output');
+  const { prefix } = fx;
 
-  beforeAll(async () => {
-    for (const messageId of ['out-000001', 'out-000002']) {
-      await coordinator.sendMessage({ type: 'planner' }, worker, {
-        messageType: MessageType.EVENT,
-        payload: {},
-        messageId,
-      });
-    }
-    const delivery = await coordinator.receive(worker, 1_000);
-    await coordinator.nack(worker, delivery!.token, FailureType.PERMANENT, 'boom');
-    await registry.register({
-      agentId: worker,
-      name: 'Worker',
-      statusSnapshot: () => ({ state: 'ready' }),
-    });
-    const breaker = await breakers.get('db', { failureThreshold: 1 });
-    await breaker.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await coordinator.close();
-    await registry.close();
-    await breakers.close();
-    await deleteKeys(redis, prefix);
-    await closeClients();
-  });
+  beforeAll(() => fx.seed());
+  afterAll(() => fx.teardown());
 
   it('prints table headers and right-aligns the numeric columns', async () => {
     const queues = (await cli(['--prefix', prefix, 'queues'])).out[0];
@@ -117,7 +78,7 @@ describe('CLI in process: output text', () => {
     const agents = await cli(['--prefix', prefix, 'agents'], true);
     expect(agents.out[0]).toContain('\u001b[32myes\u001b[0m');
     const letters = await cli(['--prefix', prefix, 'dlq', 'list', 'worker'], true);
-    expect(letters.out[0]).toContain('\u001b[31mboom\u001b[0m');
+    expect(letters.out[0]).toContain('\u001b[31mbroken\u001b[0m');
   });
 
   it('explains a dlq replay given neither or both of ids and --all', async () => {
@@ -127,7 +88,7 @@ describe('CLI in process: output text', () => {
       err: ['error: name message ids or pass --all'],
     });
     expect(
-      await cli(['--prefix', prefix, 'dlq', 'replay', 'worker', 'out-000001', '--all']),
+      await cli(['--prefix', prefix, 'dlq', 'replay', 'worker', 'msg-000001', '--all']),
     ).toEqual({
       code: 2,
       out: [],
@@ -140,7 +101,7 @@ describe('CLI in process: output text', () => {
     const url = `redis://127.0.0.1:${port}`;
     for (const args of [
       ['dlq', 'list', 'a:b'],
-      ['dlq', 'show', 'a:b', 'out-000001'],
+      ['dlq', 'show', 'a:b', 'msg-000001'],
     ]) {
       expect(await cli(['--url', url, ...args])).toEqual({
         code: 2,

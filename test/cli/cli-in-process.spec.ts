@@ -1,13 +1,6 @@
-import {
-  CircuitBreakerRegistry,
-  FailureType,
-  MessageType,
-  RedisAgentRegistry,
-  RedisMessageCoordinator,
-} from '../../lib';
 import { runCli } from '../../lib/cli';
+import { CliFixture } from './cli-fixture';
 import { formatAge, renderTable } from '../../lib/cli/table';
-import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
 
 /** Runs the CLI in this process, capturing what it prints. */
 async function cli(
@@ -21,46 +14,11 @@ async function cli(
 }
 
 describe('CLI in process', () => {
-  const prefix = uniquePrefix('cli-inproc');
-  const redis = createClient();
-  const coordinator = new RedisMessageCoordinator(redis, { keyPrefix: prefix });
-  const registry = new RedisAgentRegistry(redis, {
-    keyPrefix: prefix,
-    autoHeartbeat: false,
-    subscribeEvents: false,
-  });
-  const breakers = new CircuitBreakerRegistry(redis, { keyPrefix: prefix, subscribeEvents: false });
-  const worker = { type: 'worker' };
+  const fx = new CliFixture('cli-inproc');
+  const { prefix, worker, coordinator, breakers } = fx;
 
-  beforeAll(async () => {
-    await coordinator.sendMessage({ type: 'planner' }, worker, {
-      messageType: MessageType.EVENT,
-      payload: { n: 1 },
-      messageId: 'msg-000001',
-    });
-    await coordinator.sendMessage({ type: 'planner' }, worker, {
-      messageType: MessageType.EVENT,
-      payload: { n: 2 },
-      messageId: 'msg-000002',
-    });
-    const delivery = await coordinator.receive(worker, 1_000);
-    await coordinator.nack(worker, delivery!.token, FailureType.PERMANENT, 'broken');
-    await registry.register({
-      agentId: worker,
-      name: 'Worker',
-      statusSnapshot: () => ({ state: 'ready' }),
-    });
-    const breaker = await breakers.get('db', { failureThreshold: 1 });
-    await breaker.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await coordinator.close();
-    await registry.close();
-    await breakers.close();
-    await deleteKeys(redis, prefix);
-    await closeClients();
-  });
+  beforeAll(() => fx.seed());
+  afterAll(() => fx.teardown());
 
   it('prints queues, dead letters, agents and breakers as tables', async () => {
     const queues = await cli(['--prefix', prefix, 'queues']);
