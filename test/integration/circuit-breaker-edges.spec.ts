@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { DEFAULT_KEY_PREFIX, KeyLayout } from '../../lib/common/key-layout';
 import { isRedisOperationError } from '../../lib/errors';
 import {
@@ -7,7 +6,7 @@ import {
   type CircuitBreakerConfig,
   type CircuitStateChange,
 } from '../../lib/resilience';
-import { findFreePorts } from '../support/redis-server';
+import { unreachableClient } from '../support/redis-server';
 import {
   closeClients,
   createClient,
@@ -250,12 +249,7 @@ describeRealRedis('CircuitBreakerRegistry and CircuitBreaker: Redis failures', (
   });
 
   it('works without an index or events when Redis cannot be reached, and says so', async () => {
-    const [port] = await findFreePorts(1);
-    const dead = new Redis(`redis://127.0.0.1:${port}`, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
+    const dead = await unreachableClient();
     const errors: Error[] = [];
     const registry = new CircuitBreakerRegistry(dead, {
       keyPrefix: prefix,
