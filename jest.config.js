@@ -9,6 +9,7 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Stryker's sandbox copies the whole package there while a mutation run is going.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  setupFiles: ['<rootDir>/test/support/seed.ts'],
 };
 
 module.exports = {
@@ -31,7 +32,7 @@ module.exports = {
       ...base,
       displayName: 'mock',
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
-      setupFiles: ['<rootDir>/test/support/use-mock-backend.ts'],
+      setupFiles: [...base.setupFiles, '<rootDir>/test/support/use-mock-backend.ts'],
     },
     {
       ...base,

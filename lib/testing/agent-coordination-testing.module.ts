@@ -11,6 +11,7 @@ import { AgentCoordinationModule } from '../nest/agent-coordination.module';
 import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
 import { loadOptionalPackage } from '../nest/optional-package';
 import { AgentTestingClient } from './agent-testing.client';
+import { useAccurateClock } from './mock-clock';
 
 /** Token of the in-memory Redis a testing module runs on. */
 export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
@@ -32,7 +33,10 @@ export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'
 
 type RedisMockClass = new (options?: { host?: string }) => Redis;
 
-/** A fresh ioredis-mock instance with its own data (instances share data per host). */
+/**
+ * A fresh ioredis-mock instance with its own data (instances share data per host), answering
+ * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}).
+ */
 export function createMockRedis(): Redis {
   const RedisMock = loadOptionalPackage<RedisMockClass | { default: RedisMockClass }>(
     'ioredis-mock',
@@ -40,7 +44,7 @@ export function createMockRedis(): Redis {
     true,
   )!;
   const Ctor = typeof RedisMock === 'function' ? RedisMock : RedisMock.default;
-  return new Ctor({ host: `agent-testing-${randomBytes(6).toString('hex')}` });
+  return useAccurateClock(new Ctor({ host: `agent-testing-${randomBytes(6).toString('hex')}` }));
 }
 
 @Injectable()

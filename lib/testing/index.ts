@@ -16,3 +16,4 @@ export {
   type TestingCoordination,
   type TestingCoordinationOptions,
 } from './create-testing-coordination';
+export { useAccurateClock } from './mock-clock';

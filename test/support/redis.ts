@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import type { RedisClient } from '../../lib/common/redis-client';
+import { useAccurateClock } from '../../lib/testing/mock-clock';
 
 /** `mock` when the suite runs on ioredis-mock, `redis` on the real server. */
 export const backend: 'mock' | 'redis' = process.env.REDIS_BACKEND === 'mock' ? 'mock' : 'redis';
@@ -20,7 +21,7 @@ const opened: RedisClient[] = [];
 export function createClient(): Redis {
   const client: Redis =
     backend === 'mock'
-      ? new RedisMock()
+      ? useAccurateClock(new RedisMock())
       : new Redis(REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
   opened.push(client);
   return client;
