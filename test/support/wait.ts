@@ -29,15 +29,17 @@ interface Waiting {
 }
 
 /**
- * Starts `receive` on `coordinator`, waits until that receive is really waiting for a message
- * (its wake waiter was entered), then runs `meanwhile` (typically the send that should wake
- * it) and returns what the receive gave. Rejects if the receive never started waiting.
+ * Starts `receive` on `coordinator`, waits until it is really waiting for a message (its wake
+ * waiter was entered `waits` times: once per concurrent receive on a blocking client; a
+ * polling one, ioredis-mock, enters it on every poll), then runs `meanwhile`
+ * (typically the send that should wake it) and returns what the receive gave. Rejects if the
+ * receive never started waiting within `timeoutMs`.
  */
 export async function whileWaiting<T>(
   coordinator: object,
   receive: () => Promise<T>,
-  meanwhile: () => Promise<unknown>,
-  timeoutMs = 5000,
+  meanwhile: () => unknown,
+  { waits = 1, timeoutMs = 5000 }: { waits?: number; timeoutMs?: number } = {},
 ): Promise<T> {
   const spy = jest.spyOn((coordinator as unknown as Waiting).waiter, 'wait');
   try {
@@ -46,7 +48,7 @@ export async function whileWaiting<T>(
     pending.catch(() => undefined);
     await waitFor(
       'the receive to wait',
-      () => (spy.mock.calls.length > 0 ? true : undefined),
+      () => (spy.mock.calls.length >= waits ? true : undefined),
       timeoutMs,
     );
     await meanwhile();
@@ -54,4 +56,27 @@ export async function whileWaiting<T>(
   } finally {
     spy.mockRestore();
   }
+}
+
+/** The server's clock in ms, as the scripts read it (TIME). */
+export async function serverNow(client: { time(): Promise<(number | string)[]> }): Promise<number> {
+  const [seconds, micros] = await client.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * Waits until the server's clock is past `epochMs` (a deadline the scripts compare with that
+ * clock), so a test lets a deadline pass by the clock that decides it, not by a local sleep.
+ */
+export async function untilServerTimePasses(
+  client: { time(): Promise<(number | string)[]> },
+  epochMs: number,
+  timeoutMs = 5000,
+): Promise<void> {
+  await waitFor(
+    `the server clock to pass ${new Date(epochMs).toISOString()}`,
+    async () => ((await serverNow(client)) > epochMs ? true : undefined),
+    timeoutMs,
+    5,
+  );
 }
