@@ -4,6 +4,7 @@ import { isAgentCoordinationError } from '../../lib/errors';
 import { MessageType, RedisMessageCoordinator, type AgentId } from '../../lib/messaging';
 import { RedisAgentRegistry } from '../../lib/registry';
 import { RedisServerProcess } from '../support/redis-server';
+import { eventually } from '../support/redis';
 import { DeliveryLedger, RejectionRecorder, sleep } from './delivery-ledger';
 
 /**
@@ -22,6 +23,7 @@ interface ClientInfo {
   id: string;
   name: string;
   cmd: string;
+  flags: string;
 }
 
 describe('connections killed with CLIENT KILL', () => {
@@ -44,8 +46,16 @@ describe('connections killed with CLIENT KILL', () => {
           id: info.get('id') ?? '',
           name: info.get('name') ?? '',
           cmd: info.get('cmd') ?? '',
+          flags: info.get('flags') ?? '',
         };
       });
+  }
+
+  /** Whether a connection of the coordinator's is blocked in BLPOP now. */
+  async function blockedInBlpop(): Promise<boolean> {
+    return (await clients()).some(
+      (c) => c.name === NAME && c.cmd === 'blpop' && c.flags.includes('b'),
+    );
   }
 
   /** Kills every connection named `name` (optionally only those running `cmd`); the count. */
@@ -119,15 +129,11 @@ describe('connections killed with CLIENT KILL', () => {
   it('during a blocked BLPOP: the waiter reconnects and still gets the message', async () => {
     const agent = { type: 'faults', instance: 'blpop' };
     for (let round = 0; round < 3; round++) {
-      const waiting = coordinator.receive(agent, 10_000, { waitMs: 5_000 });
-      let blocked = 0;
-      for (let i = 0; i < 100 && blocked === 0; i++) {
-        await sleep(10);
-        blocked = (await clients()).filter((c) => c.name === NAME && c.cmd === 'blpop').length;
-      }
-      expect(blocked).toBeGreaterThan(0);
+      const waiting = coordinator.receive(agent, 10_000, { waitMs: 30_000 });
+      expect(await eventually(blockedInBlpop, 5_000)).toBe(true);
       expect(await kill(NAME, 'blpop')).toBeGreaterThan(0);
-      await sleep(50);
+      // The waiter notices, and blocks again on a new connection before the message comes.
+      expect(await eventually(blockedInBlpop, 5_000)).toBe(true);
       const sent = await coordinator.sendMessage(sender, agent, {
         messageType: MessageType.EVENT,
         payload: { round },
@@ -289,7 +295,10 @@ describe('connections killed with CLIENT KILL', () => {
         kills += await kill(`${NAME}-registry`);
       }
       const before = (await registry.getAgent(agentId))!.lastHeartbeat;
-      await sleep(300);
+      // Beats go on after the kills (every 50 ms; waited for with a deadline).
+      const beatAgain = async () =>
+        ((await registry.getAgent(agentId))?.lastHeartbeat ?? before) > before;
+      expect(await eventually(beatAgain, 5_000)).toBe(true);
       const after = await registry.getAgent(agentId);
       expect(after).not.toBeNull();
       expect(after!.lastHeartbeat).toBeGreaterThan(before);

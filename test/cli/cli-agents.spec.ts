@@ -1,6 +1,6 @@
 import { CapabilityType, RedisAgentRegistry } from '../../lib';
 import { runCliProcess } from '../support/cli';
-import { closeClients, createClient, deleteKeys, sleep, uniquePrefix } from '../support/redis';
+import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
 
 describe('CLI: agents', () => {
   const prefix = uniquePrefix('cli-agents');
@@ -55,7 +55,9 @@ describe('CLI: agents', () => {
   });
 
   it('lists every agent with alive, heartbeat age, capability count and status', async () => {
-    await sleep(600);
+    // The ghost's 500 ms TTL has run out (by the server's clock, as the CLI will read it).
+    const lapsed = async () => (await registry.getAgent({ type: 'ghost' }))?.alive === false;
+    expect(await eventually(lapsed, 5_000)).toBe(true);
     const run = await runCliProcess(['--prefix', prefix, 'agents']);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');

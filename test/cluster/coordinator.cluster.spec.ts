@@ -10,6 +10,7 @@ import {
   type ResolvedAgentId,
 } from '../../lib/messaging';
 import { RedisClusterFixture } from '../support/redis-cluster';
+import { waitFor, whileWaiting } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -148,10 +149,13 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     await coordinator.sendMessage(sender, agent, event({ poison: true }));
     const first = await coordinator.receive(agent, 5_000);
     expect(await coordinator.nack(agent, first!.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const second = await coordinator.receive(agent, 5_000);
+    // Due 1 ms later: receive until it is back.
+    const second = await waitFor(
+      'the retry',
+      async () => (await coordinator.receive(agent, 5_000)) ?? undefined,
+    );
     expect(second?.queueMessage.deliveryAttempts).toBe(1);
-    expect(await coordinator.nack(agent, second!.token, FailureType.TRANSIENT, 'flaky again')).toBe(
+    expect(await coordinator.nack(agent, second.token, FailureType.TRANSIENT, 'flaky again')).toBe(
       true,
     );
     const dead = await coordinator.deadLetters(agent);
@@ -169,8 +173,13 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     for (const agent of spread) await coordinator.sendMessage(sender, agent, event({ r: 1 }));
     const tokens: string[] = [];
     for (const agent of spread) tokens.push((await coordinator.receive(agent, 10))!.token);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(await coordinator.recoverPending()).toBe(3);
+    // Recover until all three 10 ms reservations have lapsed on their masters' clocks.
+    let recovered = 0;
+    const recover = async () => (recovered += await coordinator.recoverPending()) >= 3;
+    expect(
+      await waitFor('the recoveries', async () => ((await recover()) ? true : undefined)),
+    ).toBe(true);
+    expect(recovered).toBe(3);
     for (const [i, agent] of spread.entries()) {
       expect(await coordinator.ack(agent, tokens[i])).toBe(false);
       const again = await coordinator.receive(agent, 5_000);
@@ -227,13 +236,19 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
 
   it('wakes a blocked receiver when a message arrives (BLPOP through the cluster)', async () => {
     const agent = spread[1];
-    const started = Date.now();
-    const waiting = coordinator.receive(agent, 5_000, { waitMs: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await coordinator.sendMessage(sender, agent, event({ wake: true }));
-    const delivery = await waiting;
+    let sentAt = 0;
+    // The send comes once the receive is waiting (blocked in BLPOP).
+    const delivery = await whileWaiting(
+      coordinator,
+      () => coordinator.receive(agent, 5_000, { waitMs: 20_000 }),
+      async () => {
+        sentAt = Date.now();
+        await coordinator.sendMessage(sender, agent, event({ wake: true }));
+      },
+    );
     expect(delivery?.queueMessage.message.payload).toEqual({ wake: true });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Woken by the send, long before waitMs ran out (generous bound: loaded CI).
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
     await coordinator.ack(agent, delivery!.token);
   });
 

@@ -8,14 +8,7 @@ import {
   RedisMessageCoordinator,
 } from '../../lib';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';
-import {
-  closeClients,
-  createClient,
-  deleteKeys,
-  eventually,
-  sleep,
-  uniquePrefix,
-} from '../support/redis';
+import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
 
 const prefix = uniquePrefix('e2e-shutdown');
 const SLOW = { type: 'slow' };
@@ -74,16 +67,23 @@ describe('graceful shutdown (e2e)', () => {
     app = await start({ shutdownTimeoutMs: 5_000 });
     const coordinator = app.get(MessageCoordinator);
     const outcomes = new OutcomeRecorder(app);
+    // The consumer's receive loop, seen through the coordinator it shares.
+    const receive = jest.spyOn(coordinator, 'receive');
     await coordinator.sendMessage({ type: 'tester' }, SLOW, {
       messageId: 'drain-1',
       messageType: MessageType.EVENT,
       payload: { ms: 400 },
     });
     expect(await eventually(() => log.some((l) => l.messageId === 'drain-1'), 3_000)).toBe(true);
+    expect(receive).toHaveBeenCalled();
     const closing = app.close();
     app = undefined;
-    // Sending works during the drain.
-    await sleep(50);
+    // Sending works during the drain: once the loop stopped receiving (its signal fired, and
+    // the receive under way then has returned; the loop makes no other), not 50 ms later.
+    const lastReceive = () => receive.mock.calls[receive.mock.calls.length - 1];
+    expect(await eventually(() => lastReceive()[2]?.signal?.aborted === true, 5_000)).toBe(true);
+    await receive.mock.results[receive.mock.results.length - 1].value;
+    receive.mockRestore();
     const sent = await coordinator.sendMessage({ type: 'tester' }, SLOW, {
       messageId: 'during-drain-1',
       messageType: MessageType.EVENT,

@@ -109,7 +109,8 @@ describeRealRedis('circuit breaker while Redis is down', () => {
     // The guarded call never fails because Redis is down, and does not wait for it.
     const started = Date.now();
     await expect(a.call(ok)).resolves.toBe('ok');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // (generous bound, loaded CI: waiting for Redis would mean until the test restarts it)
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(a.getMetrics()).toMatchObject({ localFallback: true, state: 'closed' });
     expect(errors.some(isRedisOperationError)).toBe(true);
 

@@ -21,9 +21,9 @@ import {
   eventually,
   itRealRedis,
   keysUnder,
-  sleep,
   uniquePrefix,
 } from '../support/redis';
+import { serverNow } from '../support/wait';
 
 const prefix = uniquePrefix('breaker');
 /**
@@ -198,19 +198,33 @@ describe('shared state across connections', () => {
   itRealRedis(
     'reopens a half-open period stuck on a lost probe after recoveryTimeoutMs',
     async () => {
-      const config = { ...FAST, halfOpenMaxCalls: 1, successThreshold: 1, recoveryTimeoutMs: 300 };
+      const RECOVERY_MS = 1_000;
+      const config = {
+        ...FAST,
+        halfOpenMaxCalls: 1,
+        successThreshold: 1,
+        recoveryTimeoutMs: RECOVERY_MS,
+      };
       const [a, b] = await pair(config);
       await trip(a);
-      await sleep(130);
+      await untilProbing(a);
       const hung = deferred();
-      const lost = a.call(() => hung.promise);
+      // The half-open period begins when a's probe is admitted: not before this reading.
+      const periodFrom = await serverNow(clientA);
+      let probing = false;
+      const lost = a.call(() => {
+        probing = true;
+        return hung.promise;
+      });
+      expect(await eventually(() => probing)).toBe(true);
       await expect(b.call(ok)).rejects.toMatchObject({ state: 'half_open' });
-      await sleep(200);
       expect(await b.getState()).toBe('half_open');
-      await sleep(150);
-      expect(await b.getState()).toBe('open');
+      // Reopens once the recovery timeout has passed by the server's clock: never seen open
+      // before then, and seen open within a generous limit after.
+      expect(await eventually(async () => (await b.getState()) === 'open', 5_000, 20)).toBe(true);
+      expect((await serverNow(clientB)) - periodFrom).toBeGreaterThanOrEqual(RECOVERY_MS);
       await expect(b.call(ok)).rejects.toMatchObject({ state: 'open' });
-      await sleep(130);
+      await untilProbing(b);
       await expect(b.call(ok)).resolves.toBe('ok');
       expect(await a.getState()).toBe('closed');
       // The lost probe comes back late: it belongs to an old period and changes nothing.

@@ -1,5 +1,6 @@
 import { MessageCoordinator, MessagePriority } from '../../lib/messaging';
-import { itRealRedis, sleep } from '../support/redis';
+import { itRealRedis } from '../support/redis';
+import { whileWaiting } from '../support/wait';
 import { CoordinatorFixture, EMPTY_QUEUE, event, planner } from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: ackAndReceive', () => {
@@ -72,10 +73,12 @@ describe('RedisMessageCoordinator: ackAndReceive', () => {
     const agent = { type: 'waiting-loop' };
     await coordinator.sendMessage(planner, agent, event({}, { messageId: 'wait-loop-1' }));
     const first = await coordinator.receive(agent, 30_000);
-    const pending = coordinator.ackAndReceive(agent, first!.token, 30_000, { waitMs: 3_000 });
-    await sleep(50);
-    await coordinator.sendMessage(planner, agent, event({}, { messageId: 'wait-loop-2' }));
-    const { acknowledged, next } = await pending;
+    // The send comes while the call waits after its ack, and wakes it.
+    const { acknowledged, next } = await whileWaiting(
+      coordinator,
+      () => coordinator.ackAndReceive(agent, first!.token, 30_000, { waitMs: 3_000 }),
+      () => coordinator.sendMessage(planner, agent, event({}, { messageId: 'wait-loop-2' })),
+    );
     expect(acknowledged).toBe(true);
     expect(next!.queueMessage.message.messageId).toBe('wait-loop-2');
     const started = Date.now();

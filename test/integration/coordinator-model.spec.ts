@@ -16,6 +16,7 @@ import {
   sleep,
   uniquePrefix,
 } from '../support/redis';
+import { serverNow, untilServerTimePasses } from '../support/wait';
 
 /**
  * Model-based test: random sequences of coordinator operations run against the real
@@ -24,8 +25,9 @@ import {
  *
  * Time is handled without guessing: reservations are either long (never expire in a run) or
  * short, and an operation whose outcome depends on a short deadline first waits until the
- * deadline has certainly passed. Retries use a 1 ms backoff and operations after a nack wait
- * 2 ms, so every retry is due by the next receive, in the order it was nacked.
+ * deadline has certainly passed on the server's clock. Retries use a 1 ms backoff and
+ * operations after a nack wait until the server's clock is 2 ms past its reading after the
+ * nack, so every retry is due by the next receive, in the order it was nacked.
  */
 
 jest.setTimeout(120_000);
@@ -109,23 +111,29 @@ interface Real {
   coordinator: RedisMessageCoordinator;
   client: Redis;
   keys: QueueKeys;
-  /** Date.now() after the last nack returned. */
+  /** The server's clock read after the last nack returned. */
   lastNackAt: number;
 }
 
 type ModelCommand = fc.AsyncCommand<QueueModel, Real>;
 
 /** Waits until every live short reservation's deadline has certainly passed on the Redis clock. */
-async function outwaitShortDeadlines(model: QueueModel, only?: Reservation): Promise<void> {
+async function outwaitShortDeadlines(
+  model: QueueModel,
+  real: Real,
+  only?: Reservation,
+): Promise<void> {
   const shorts = (only ? [only] : model.live()).filter((r) => r.live && r.short);
   if (shorts.length === 0) return;
   const latest = Math.max(...shorts.map((r) => r.deadline));
-  while (Date.now() <= latest + 1) await sleep(Math.max(1, latest + 2 - Date.now()));
+  await untilServerTimePasses(real.client, latest + 1);
 }
 
+/** Waits until every retry nacked so far is due on the Redis clock (only timed on the real one). */
 async function outwaitRetries(real: Real): Promise<void> {
-  const wait = real.lastNackAt + 2 - Date.now();
-  if (wait > 0) await sleep(wait);
+  if (EXACT_CLOCK && real.lastNackAt > 0) {
+    await untilServerTimePasses(real.client, real.lastNackAt + 1);
+  }
 }
 
 class SendCommand implements ModelCommand {
@@ -239,7 +247,7 @@ class NackCommand implements ModelCommand {
     const r = pick(model, this.index)!;
     const error = `failed ${this.failure}`;
     const nacked = await real.coordinator.nack(agent, r.token, this.failure, error);
-    real.lastNackAt = Date.now();
+    if (EXACT_CLOCK) real.lastNackAt = await serverNow(real.client);
     expect(nacked).toBe(r.live);
     if (!r.live) return;
     r.live = false;
@@ -269,7 +277,7 @@ class ExtendCommand implements ModelCommand {
   async run(model: QueueModel, real: Real): Promise<void> {
     const r = pick(model, this.index)!;
     // A short reservation is extended only once it certainly expired: the answer is then false.
-    if (r.live && r.short) await outwaitShortDeadlines(model, r);
+    if (r.live && r.short) await outwaitShortDeadlines(model, real, r);
     const extended = await real.coordinator.extend(agent, r.token, this.short ? SHORT_MS : LONG_MS);
     expect(extended).toBe(r.live && !r.short);
     if (!extended) return;
@@ -287,7 +295,7 @@ class RecoverCommand implements ModelCommand {
     return true;
   }
   async run(model: QueueModel, real: Real): Promise<void> {
-    await outwaitShortDeadlines(model);
+    await outwaitShortDeadlines(model, real);
     const expired = model
       .live()
       .filter((r) => r.short)

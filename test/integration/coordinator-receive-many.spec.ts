@@ -7,7 +7,8 @@ import {
 } from '../../lib/messaging';
 import { ValidationError } from '../../lib/errors';
 import { rejectionOf } from '../support/errors';
-import { createClient, sleep } from '../support/redis';
+import { createClient } from '../support/redis';
+import { waitFor, whileWaiting } from '../support/wait';
 import { CoordinatorFixture, EMPTY_QUEUE, event, planner } from './coordinator-fixture';
 
 const ids = (deliveries: ReceivedMessage[]): string[] =>
@@ -96,9 +97,14 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
     await retrying.sendMessage(planner, agent, event({}, { messageId: 'many-retry-1' }));
     const [first] = await retrying.receiveMany(agent, 5, 30_000);
     expect(first.queueMessage.deliveryAttempts).toBe(0);
-    await retrying.nack(agent, first.token, 'transient', 'flaky');
-    await sleep(20);
-    const [again] = await retrying.receiveMany(agent, 5, 30_000);
+    expect(await retrying.nack(agent, first.token, 'transient', 'flaky')).toBe(true);
+    // Due 1 ms later by the server's clock (ioredis-mock's jumps around): poll until it is back.
+    const again = await waitFor('the redelivery', async () => {
+      const batch = await retrying.receiveMany(agent, 5, 30_000);
+      expect(batch.length).toBeLessThanOrEqual(1);
+      return batch[0];
+    });
+    expect(again.queueMessage.message.messageId).toBe('many-retry-1');
     expect(again.queueMessage.deliveryAttempts).toBe(1);
     expect(again.queueMessage.lastError).toBe('flaky');
   });
@@ -106,10 +112,12 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
   it('returns [] at once when nothing is due, or waits up to waitMs for one', async () => {
     const agent = { type: 'many-wait' };
     expect(await coordinator.receiveMany(agent, 5, 30_000)).toEqual([]);
-    const pending = coordinator.receiveMany(agent, 5, 30_000, { waitMs: 3_000 });
-    await sleep(50);
-    await sendAll(agent, ['many-wait-1']);
-    const arrived = await pending;
+    // The send comes while the receive waits, and wakes it.
+    const arrived = await whileWaiting(
+      coordinator,
+      () => coordinator.receiveMany(agent, 5, 30_000, { waitMs: 3_000 }),
+      () => sendAll(agent, ['many-wait-1']),
+    );
     expect(ids(arrived)).toEqual(['many-wait-1']);
     const started = Date.now();
     const result = await coordinator.ackAndReceiveMany(agent, [arrived[0].token], 5, 30_000, {
@@ -134,10 +142,12 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
     // A batch of nothing but malformed bodies still ends in the next good message.
     await fx.client.hset(queue.bodies, 'many-bad-2', 'garbage');
     await fx.client.rpush(queue.ready[5], 'many-bad-2');
-    const late = coordinator.receiveMany(agent, 1, 30_000, { waitMs: 3_000 });
-    await sleep(50);
-    await sendAll(agent, ['many-good-3']);
-    expect(ids(await late)).toEqual(['many-good-3']);
+    const late = await whileWaiting(
+      coordinator,
+      () => coordinator.receiveMany(agent, 1, 30_000, { waitMs: 3_000 }),
+      () => sendAll(agent, ['many-good-3']),
+    );
+    expect(ids(late)).toEqual(['many-good-3']);
     expect(await coordinator.stats(agent)).toMatchObject({ deadLettered: 2 });
   });
 

@@ -2,6 +2,7 @@ import { KeyLayout } from '../../lib/common/key-layout';
 import { EXPIRED_REASON, type AgentId } from '../../lib/messaging';
 import { ConfigurationError } from '../../lib/errors';
 import { itRealRedis, sleep } from '../support/redis';
+import { serverNow, untilServerTimePasses, whileWaiting } from '../support/wait';
 import {
   CLOCK_SLACK_MS,
   CoordinatorFixture,
@@ -103,10 +104,15 @@ describe('RedisMessageCoordinator: recovery of expired reservations', () => {
     const reserved = fx.keys.queue(agent).reserved;
     const before = Number(await fx.client.zscore(reserved, delivery.token));
     expect(before).toBe(Date.parse(delivery.visibilityDeadline));
+    const extendFrom = await serverNow(fx.client);
     expect(await coordinator.extend(agent, delivery.token, 120_000)).toBe(true);
+    const extendTo = await serverNow(fx.client);
     const after = Number(await fx.client.zscore(reserved, delivery.token));
     expect(after - before).toBeGreaterThan(119_000 - CLOCK_SLACK_MS);
-    expect(after - before).toBeLessThan(119_000 + CLOCK_SLACK_MS);
+    // 120 s from the extend by the server's clock (read just before and after it), however
+    // long the test took to get there: not from the old deadline.
+    expect(after).toBeGreaterThanOrEqual(extendFrom + 120_000 - CLOCK_SLACK_MS);
+    expect(after).toBeLessThanOrEqual(extendTo + 120_000 + CLOCK_SLACK_MS);
     expect(await coordinator.recoverPending(agent)).toBe(0);
     expect(await coordinator.ack(agent, delivery.token)).toBe(true);
     expect(await coordinator.extend(agent, delivery.token, 1_000)).toBe(false);
@@ -122,27 +128,32 @@ describe('RedisMessageCoordinator: recovery of expired reservations', () => {
 
   itRealRedis('extend keeps a short reservation alive in real time', async () => {
     const agent = { type: 'extended-live' };
-    const delivery = await sendAndReserve(agent, 'live-00001', 300);
-    await sleep(50);
+    const delivery = await sendAndReserve(agent, 'live-00001', 1_000);
+    await sleep(50); // some way into the reservation (the input, not a wait)
     expect(await coordinator.extend(agent, delivery.token, 5_000)).toBe(true);
-    await sleep(400);
+    // Past the first deadline by the server's clock, well before the extended one.
+    await untilServerTimePasses(fx.client, Date.parse(delivery.visibilityDeadline) + 20);
     expect(await coordinator.recoverPending(agent)).toBe(0);
     expect(await coordinator.ack(agent, delivery.token)).toBe(true);
   });
 
   itRealRedis('a reservation expires on its own after its visibility timeout', async () => {
     const agent = { type: 'natural' };
-    const delivery = await sendAndReserve(agent, 'natural-01', 20);
+    const delivery = await sendAndReserve(agent, 'natural-01', 250);
     expect(await coordinator.recoverPending(agent)).toBe(0);
-    await sleep(40);
+    await untilServerTimePasses(fx.client, Date.parse(delivery.visibilityDeadline));
     expect(await coordinator.extend(agent, delivery.token, 1_000)).toBe(false);
-    // A waiting receiver is woken by the recovery.
-    const waiting = coordinator.receive(agent, 1_000, { waitMs: 3_000 });
-    await sleep(30);
-    const started = Date.now();
-    expect(await coordinator.recoverPending(agent)).toBe(1);
-    const again = await waiting;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // A waiting receiver is woken by the recovery, long before its waitMs runs out.
+    let started = 0;
+    const again = await whileWaiting(
+      coordinator,
+      () => coordinator.receive(agent, 1_000, { waitMs: 20_000 }),
+      async () => {
+        started = Date.now();
+        expect(await coordinator.recoverPending(agent)).toBe(1);
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(again!.queueMessage.deliveryAttempts).toBe(1);
     expect(await coordinator.ack(agent, delivery.token)).toBe(false);
     expect(await coordinator.ack(agent, again!.token)).toBe(true);

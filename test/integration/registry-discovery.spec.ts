@@ -12,11 +12,12 @@ import {
   closeClients,
   createClient,
   deleteKeys,
+  eventually,
   itRealRedis,
   keysUnder,
-  sleep,
   uniquePrefix,
 } from '../support/redis';
+import { serverNow, untilServerTimePasses } from '../support/wait';
 import { TestAgent } from '../unit/registry/test-agent';
 
 const prefix = uniquePrefix('registry-discovery');
@@ -169,7 +170,8 @@ describe('capabilities in Redis', () => {
   it('does not rewrite an unchanged set on a beat', async () => {
     const agent = await registerWith('steady', { capabilities: caps('1.0.0').capabilities });
     const revision = await admin.zscore(layout.capabilityIndex, 'steady/default');
-    await sleep(5);
+    // A rewrite now would be stamped at a later millisecond of the server's clock.
+    await untilServerTimePasses(admin, await serverNow(admin));
     await a.heartbeat({ type: 'steady' });
     expect(await admin.zscore(layout.capabilityIndex, 'steady/default')).toBe(revision);
     agent.capabilities = caps('1.0.1');
@@ -276,7 +278,8 @@ describe('capabilities in Redis', () => {
   itRealRedis('leaves lapsed agents out of discovery', async () => {
     await registerWith('lapsing', caps('1.0.0'));
     expect(await found()).toEqual(['lapsing@1.0.0']);
-    await sleep(TTL + 50);
+    // No beats (autoHeartbeat is off): it lapses once the TTL has run out.
+    expect(await eventually(async () => (await found()).length === 0, 5_000)).toBe(true);
     expect(await found()).toEqual([]);
     expect(await b.listAllCapabilities()).toEqual([]);
   });

@@ -13,7 +13,6 @@ import {
   eventually,
   itRealRedis,
   keysUnder,
-  sleep,
   uniquePrefix,
 } from '../support/redis';
 import { TestAgent } from '../unit/registry/test-agent';
@@ -53,6 +52,20 @@ async function remainingKeys(): Promise<string[]> {
     keys.map(async (key) => ((await admin.type(key)) === 'zset' ? admin.zcard(key) : 1)),
   );
   return keys.filter((_, i) => counts[i] > 0);
+}
+
+/**
+ * Resolves once each of `registries` has run a whole heartbeat-loop tick (its beats, then
+ * the expiry sweep that ends it) after this call: what a fixed sleep of "several beats" meant.
+ */
+async function wholeTicks(...registries: RedisAgentRegistry[]): Promise<void> {
+  const sweeps = registries.map((r) => jest.spyOn(r, 'sweepExpired'));
+  try {
+    // The first sweep may end a tick already under way; the second ends one begun after it.
+    expect(await eventually(() => sweeps.every((s) => s.mock.calls.length >= 2), 5_000)).toBe(true);
+  } finally {
+    sweeps.forEach((s) => s.mockRestore());
+  }
 }
 
 function record(registry: RedisAgentRegistry): RegistryEvent[] {
@@ -106,13 +119,22 @@ describe('RedisAgentRegistry across processes', () => {
   itRealRedis('refreshes the heartbeat on every beat at the explicit interval', async () => {
     const a = await process({ heartbeatIntervalMs: 50 });
     const agent = new TestAgent({ type: 'beater' });
+    const beatsAt: number[] = [];
+    const snapshot = agent.statusSnapshot.bind(agent);
+    agent.statusSnapshot = () => {
+      beatsAt.push(Date.now());
+      return snapshot();
+    };
     const { lastHeartbeat } = await a.register(agent);
     expect(a.heartbeatIntervalMs).toBe(50);
-    await sleep(400);
+    // Beats come about every 50 ms. The loop never beats early, so with the 100 ms a 300 ms
+    // TTL/3 default would give, no two beats could be under 100 ms apart; a loaded machine may
+    // delay some beats, so wait until two came closer than that.
+    const closeBeats = () => beatsAt.some((t, i) => i > 0 && t - beatsAt[i - 1] < 100);
+    expect(await eventually(() => agent.beats >= 4 && closeBeats(), 5_000)).toBe(true);
     const now = await a.getAgent({ type: 'beater' });
     expect(now!.alive).toBe(true);
     expect(now!.lastHeartbeat).toBeGreaterThan(lastHeartbeat);
-    // Beats come about every 50 ms, so well over the 2 a 300 ms TTL/3 default would give.
     expect(agent.beats).toBeGreaterThanOrEqual(4);
   });
 
@@ -127,8 +149,10 @@ describe('RedisAgentRegistry across processes', () => {
       await Promise.all([b.startHeartbeats(), c.startHeartbeats()]);
 
       const expired = (events: RegistryEvent[]) => events.filter((e) => e.type === 'expired');
-      expect(await eventually(() => expired(seenB).length > 0, 3_000)).toBe(true);
-      await sleep(300);
+      expect(await eventually(() => expired(seenB).length > 0, 5_000)).toBe(true);
+      expect(await eventually(() => expired(seenC).length > 0, 5_000)).toBe(true);
+      // Then both keep sweeping (at least two whole ticks each) without announcing it again.
+      await wholeTicks(b, c);
       // Two processes sweep, one announcement, received by both.
       expect(expired(seenB)).toHaveLength(1);
       expect(expired(seenC)).toHaveLength(1);
@@ -148,8 +172,11 @@ describe('RedisAgentRegistry across processes', () => {
     const [a, b] = [await process({ autoHeartbeat: false }), await process()];
     const seen = record(b);
     await a.register(new TestAgent({ type: 'sleepy' }));
-    await sleep(TTL + 50);
-    expect((await b.sweepExpired()).map((id) => id.type)).toEqual(['sleepy']);
+    // Nothing to sweep until the TTL has run out by the server's clock; b runs no loop.
+    let swept: string[] = [];
+    const sweep = async () => (swept = (await b.sweepExpired()).map((id) => id.type));
+    expect(await eventually(async () => (await sweep()).length > 0, 5_000)).toBe(true);
+    expect(swept).toEqual(['sleepy']);
     expect(await b.sweepExpired()).toEqual([]);
 
     await a.heartbeat({ type: 'sleepy' });
@@ -188,7 +215,13 @@ describe('RedisAgentRegistry across processes', () => {
     agent.status = 'busy';
     await a.heartbeat({ type: 'moody' });
     await a.heartbeat({ type: 'moody' }); // unchanged again
-    await sleep(150);
+    // a publishes in order on one connection: once b has this later event, it has all before.
+    await a.register(new TestAgent({ type: 'moody-marker' }));
+    expect(
+      await eventually(() =>
+        seen.some((e) => e.type === 'registered' && e.agentId.type === 'moody-marker'),
+      ),
+    ).toBe(true);
 
     const changes = seen.filter((e) => e.type === 'status_changed');
     expect(changes).toHaveLength(1);
@@ -213,7 +246,7 @@ describe('RedisAgentRegistry across processes', () => {
 
     expect(await a.deregister({ type: 'leaver' })).toBe(true);
     expect(await remainingKeys()).toEqual([]);
-    await sleep(250); // a beat after deregistration would bring keys back
+    await wholeTicks(a); // a beat after deregistration would bring keys back
     expect(await remainingKeys()).toEqual([]);
     expect(await a.deregister({ type: 'leaver' })).toBe(false);
     expect(await eventually(() => seen.some((e) => e.type === 'deregistered'))).toBe(true);
@@ -223,7 +256,7 @@ describe('RedisAgentRegistry across processes', () => {
     const [a, b] = [await process(), await process()];
     await a.register(new TestAgent({ type: 'evicted' }));
     expect(await b.deregister({ type: 'evicted' })).toBe(true);
-    await sleep(300);
+    await wholeTicks(a);
     expect(await remainingKeys()).toEqual([]);
   });
 
@@ -231,7 +264,7 @@ describe('RedisAgentRegistry across processes', () => {
     const [a, b] = [await process(), await process()];
     await a.register(new TestAgent({ type: 'twin' }, 'old'));
     await b.register(new TestAgent({ type: 'twin' }, 'new'));
-    await sleep(300); // several beats of both
+    await wholeTicks(a, b); // beats of both
     const agent = await a.getAgent({ type: 'twin' });
     expect(agent).toMatchObject({ name: 'new', alive: true });
     const refused = await a.heartbeat({ type: 'twin' }).catch((e: unknown) => e);

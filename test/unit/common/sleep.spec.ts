@@ -19,7 +19,8 @@ describe('sleep', () => {
 
     started = Date.now();
     await abortableSleep(5_000, AbortSignal.abort());
-    expect(Date.now() - started).toBeLessThan(100);
+    // Not the 5 s (generous bound: loaded CI).
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('keeps the process alive only when asked to, and not past an abort', async () => {

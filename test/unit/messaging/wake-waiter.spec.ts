@@ -1,11 +1,25 @@
 import { getEventListeners } from 'node:events';
 import Redis from 'ioredis';
 import { WakeWaiter } from '../../../lib/messaging/wake-waiter';
-import { REDIS_URL, sleep, uniquePrefix } from '../../support/redis';
+import { REDIS_URL, eventually, uniquePrefix } from '../../support/redis';
 
 describe('WakeWaiter', () => {
   const key = `${uniquePrefix('wake')}:wake`;
-  const client = new Redis(REDIS_URL);
+  // Its duplicates (the waiter's connections) carry the same name: CLIENT LIST finds them.
+  const name = uniquePrefix('wake-waiter').replace(/\./g, '-');
+  const client = new Redis(REDIS_URL, { connectionName: name });
+
+  /** Whether one of the waiter's connections is blocked in BLPOP on the server now. */
+  async function blockedInBlpop(): Promise<boolean> {
+    const list = (await client.client('LIST')) as string;
+    return list
+      .split('\n')
+      .some(
+        (line) =>
+          line.includes(` name=${name} `) && / flags=\w*b/.test(line) && / cmd=blpop /.test(line),
+      );
+  }
+  const untilBlocked = async () => expect(await eventually(blockedInBlpop, 5_000)).toBe(true);
 
   afterAll(async () => {
     await client.del(key);
@@ -15,29 +29,34 @@ describe('WakeWaiter', () => {
   it('polls in short steps when it cannot block', async () => {
     const waiter = new WakeWaiter(client, false, 20);
     const started = Date.now();
-    await waiter.wait(key, 1_000);
+    await waiter.wait(key, 10_000);
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(15);
-    expect(waited).toBeLessThan(500);
-    // Nothing to wait for: 0 ms, an aborted signal, or a closed waiter.
+    // One 20 ms step, not the whole 10 s (generous bound: loaded CI).
+    expect(waited).toBeLessThan(5_000);
+    // Nothing to wait for: 0 ms, an aborted signal, or a closed waiter. With a 60 s step, any
+    // wait at all would take the whole 5 s asked for.
+    const idle = new WakeWaiter(client, false, 60_000);
     const t = Date.now();
-    await waiter.wait(key, 0);
-    await waiter.wait(key, 1_000, AbortSignal.abort());
+    await idle.wait(key, 0);
+    await idle.wait(key, 5_000, AbortSignal.abort());
+    idle.close();
+    await idle.wait(key, 5_000);
+    expect(Date.now() - t).toBeLessThan(2_000);
     waiter.close();
-    await waiter.wait(key, 1_000);
-    expect(Date.now() - t).toBeLessThan(100);
   });
 
   it('blocks on the marker, wakes when it is pushed, and reuses its connection', async () => {
     const waiter = new WakeWaiter(client, true, 20);
     const duplicate = jest.spyOn(client, 'duplicate');
     try {
+      const pending = waiter.wait(key, 10_000);
+      await untilBlocked();
       let started = Date.now();
-      const pending = waiter.wait(key, 5_000);
-      await sleep(50);
       await client.rpush(key, '1');
       await pending;
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Woken by the push, not at the end of the 10 s (generous bound: loaded CI).
+      expect(Date.now() - started).toBeLessThan(5_000);
       expect(await client.llen(key)).toBe(0);
 
       started = Date.now();
@@ -53,19 +72,20 @@ describe('WakeWaiter', () => {
   it('an abort or close ends a blocked wait at once', async () => {
     const waiter = new WakeWaiter(client, true, 20);
     const controller = new AbortController();
+    // Ended while really blocked, long before the 10 s (generous bounds: loaded CI).
+    const aborted = waiter.wait(key, 10_000, controller.signal);
+    await untilBlocked();
     let started = Date.now();
-    const aborted = waiter.wait(key, 5_000, controller.signal);
-    await sleep(30);
     controller.abort();
     await aborted;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
 
+    const closed = waiter.wait(key, 10_000);
+    await untilBlocked();
     started = Date.now();
-    const closed = waiter.wait(key, 5_000);
-    await sleep(30);
     waiter.close();
     await closed;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
