@@ -14,24 +14,18 @@ import {
   type CircuitStateChange,
 } from '../../lib/resilience';
 import {
-  backend,
   closeClients,
   createClient,
   deleteKeys,
   eventually,
-  itRealRedis,
   keysUnder,
   uniquePrefix,
 } from '../support/redis';
 import { serverNow } from '../support/wait';
 
 const prefix = uniquePrefix('breaker');
-/**
- * ioredis-mock's TIME pairs whole seconds of the wall clock with the sub-second part of
- * hrtime, so its "server clock" can be off by about a second either way: open timeouts there
- * must be longer than that error.
- */
-const OPEN_MS = backend === 'mock' ? 2_000 : 100;
+/** A short open timeout: both backends read one accurate clock. */
+const OPEN_MS = 100;
 /** Thresholds small enough to trip quickly, with a short open timeout. */
 const FAST: Partial<CircuitBreakerConfig> = {
   failureThreshold: 3,
@@ -194,45 +188,41 @@ describe('shared state across connections', () => {
     await untilProbing(a);
   });
 
-  // Needs a trustworthy server clock to show the period ending neither early nor late.
-  itRealRedis(
-    'reopens a half-open period stuck on a lost probe after recoveryTimeoutMs',
-    async () => {
-      const RECOVERY_MS = 1_000;
-      const config = {
-        ...FAST,
-        halfOpenMaxCalls: 1,
-        successThreshold: 1,
-        recoveryTimeoutMs: RECOVERY_MS,
-      };
-      const [a, b] = await pair(config);
-      await trip(a);
-      await untilProbing(a);
-      const hung = deferred();
-      // The half-open period begins when a's probe is admitted: not before this reading.
-      const periodFrom = await serverNow(clientA);
-      let probing = false;
-      const lost = a.call(() => {
-        probing = true;
-        return hung.promise;
-      });
-      expect(await eventually(() => probing)).toBe(true);
-      await expect(b.call(ok)).rejects.toMatchObject({ state: 'half_open' });
-      expect(await b.getState()).toBe('half_open');
-      // Reopens once the recovery timeout has passed by the server's clock: never seen open
-      // before then, and seen open within a generous limit after.
-      expect(await eventually(async () => (await b.getState()) === 'open', 5_000, 20)).toBe(true);
-      expect((await serverNow(clientB)) - periodFrom).toBeGreaterThanOrEqual(RECOVERY_MS);
-      await expect(b.call(ok)).rejects.toMatchObject({ state: 'open' });
-      await untilProbing(b);
-      await expect(b.call(ok)).resolves.toBe('ok');
-      expect(await a.getState()).toBe('closed');
-      // The lost probe comes back late: it belongs to an old period and changes nothing.
-      hung.release();
-      await lost;
-      expect(await a.getState()).toBe('closed');
-    },
-  );
+  it('reopens a half-open period stuck on a lost probe after recoveryTimeoutMs', async () => {
+    const RECOVERY_MS = 1_000;
+    const config = {
+      ...FAST,
+      halfOpenMaxCalls: 1,
+      successThreshold: 1,
+      recoveryTimeoutMs: RECOVERY_MS,
+    };
+    const [a, b] = await pair(config);
+    await trip(a);
+    await untilProbing(a);
+    const hung = deferred();
+    // The half-open period begins when a's probe is admitted: not before this reading.
+    const periodFrom = await serverNow(clientA);
+    let probing = false;
+    const lost = a.call(() => {
+      probing = true;
+      return hung.promise;
+    });
+    expect(await eventually(() => probing)).toBe(true);
+    await expect(b.call(ok)).rejects.toMatchObject({ state: 'half_open' });
+    expect(await b.getState()).toBe('half_open');
+    // Reopens once the recovery timeout has passed by the server's clock: never seen open
+    // before then, and seen open within a generous limit after.
+    expect(await eventually(async () => (await b.getState()) === 'open', 5_000, 20)).toBe(true);
+    expect((await serverNow(clientB)) - periodFrom).toBeGreaterThanOrEqual(RECOVERY_MS);
+    await expect(b.call(ok)).rejects.toMatchObject({ state: 'open' });
+    await untilProbing(b);
+    await expect(b.call(ok)).resolves.toBe('ok');
+    expect(await a.getState()).toBe('closed');
+    // The lost probe comes back late: it belongs to an old period and changes nothing.
+    hung.release();
+    await lost;
+    expect(await a.getState()).toBe('closed');
+  });
 
   it('ignores the outcome of a call admitted before the state moved on', async () => {
     const [a, b] = await pair();

@@ -1,5 +1,4 @@
 import { MessageCoordinator, MessagePriority } from '../../lib/messaging';
-import { itRealRedis } from '../support/redis';
 import { whileWaiting } from '../support/wait';
 import { CoordinatorFixture, EMPTY_QUEUE, event, planner } from './coordinator-fixture';
 
@@ -87,7 +86,7 @@ describe('RedisMessageCoordinator: ackAndReceive', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 
-  itRealRedis('a retry due later is picked up by the wait', async () => {
+  it('a retry due later is picked up by the wait', async () => {
     const retrying = fx.coordinator({ backoffBaseMs: 80, backoffMaxMs: 80, jitter: 'none' });
     const agent = { type: 'retry-loop' };
     await retrying.sendMessage(planner, agent, event({}, { messageId: 'retry-loop-1' }));

@@ -1,5 +1,5 @@
 import { MessagePriority, MessageType, type AgentId } from '../../lib/messaging';
-import { backend, describeRealRedis, itRealRedis } from '../support/redis';
+import { backend, describeRealRedis } from '../support/redis';
 import { serverNow, untilServerTimePasses, whileWaiting } from '../support/wait';
 import {
   CLOCK_SLACK_MS,
@@ -174,7 +174,7 @@ describe('RedisMessageCoordinator: delivery', () => {
     expect(await drainIds(coordinator, agent)).toEqual(['twin-aaaa', 'twin-bbbb']);
   });
 
-  itRealRedis('honours a visibility timeout of 10 ms', async () => {
+  it('honours a visibility timeout of 10 ms', async () => {
     const agent = { type: 'short-lease' };
     await coordinator.sendMessage(planner, agent, event({}, { messageId: 'short-lease-1' }));
     const delivery = await coordinator.receive(agent, 10);
@@ -241,7 +241,7 @@ describe('RedisMessageCoordinator: delivery', () => {
     expect(await drainIds(coordinator, agent)).toEqual(['after-abort']);
   });
 
-  itRealRedis('a waiting receiver wakes when a retry becomes due', async () => {
+  it('a waiting receiver wakes when a retry becomes due', async () => {
     const retrying = fx.coordinator({ backoffBaseMs: 100, backoffMaxMs: 100, jitter: 'none' });
     const agent = { type: 'due-waiter' };
     await retrying.sendMessage(planner, agent, event({}, { messageId: 'due-later' }));

@@ -9,14 +9,13 @@ import {
   type ReceivedMessage,
   type RedisMessageCoordinatorOptions,
 } from '../../lib/messaging';
-import { backend, closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
+import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
 
 /**
- * How far two readings of the server clock may disagree beyond real elapsed time.
- * ioredis-mock's TIME rounds the seconds and takes the microseconds from `process.hrtime`,
- * so its clock jumps around within about a second; the real server's does not.
+ * How far two readings of the server clock may disagree beyond real elapsed time (the fake's
+ * TIME is clock-corrected, see lib/testing/mock-clock.ts, so both backends share one slack).
  */
-export const CLOCK_SLACK_MS = backend === 'mock' ? 2_000 : 50;
+export const CLOCK_SLACK_MS = 50;
 
 /** `stats()` of a queue that holds nothing. */
 export const EMPTY_QUEUE = { ready: 0, delayed: 0, reserved: 0, deadLettered: 0 } as const;

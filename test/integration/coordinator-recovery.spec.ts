@@ -1,7 +1,7 @@
 import { KeyLayout } from '../../lib/common/key-layout';
 import { EXPIRED_REASON, type AgentId } from '../../lib/messaging';
 import { ConfigurationError } from '../../lib/errors';
-import { itRealRedis, sleep } from '../support/redis';
+import { sleep } from '../support/redis';
 import { serverNow, untilServerTimePasses, whileWaiting } from '../support/wait';
 import {
   CLOCK_SLACK_MS,
@@ -126,7 +126,7 @@ describe('RedisMessageCoordinator: recovery of expired reservations', () => {
     });
   });
 
-  itRealRedis('extend keeps a short reservation alive in real time', async () => {
+  it('extend keeps a short reservation alive in real time', async () => {
     const agent = { type: 'extended-live' };
     const delivery = await sendAndReserve(agent, 'live-00001', 1_000);
     await sleep(50); // some way into the reservation (the input, not a wait)
@@ -137,7 +137,7 @@ describe('RedisMessageCoordinator: recovery of expired reservations', () => {
     expect(await coordinator.ack(agent, delivery.token)).toBe(true);
   });
 
-  itRealRedis('a reservation expires on its own after its visibility timeout', async () => {
+  it('a reservation expires on its own after its visibility timeout', async () => {
     const agent = { type: 'natural' };
     const delivery = await sendAndReserve(agent, 'natural-01', 250);
     expect(await coordinator.recoverPending(agent)).toBe(0);

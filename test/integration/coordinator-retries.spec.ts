@@ -1,6 +1,5 @@
 import { FailureType, type AgentId, type RedisMessageCoordinator } from '../../lib/messaging';
 import { ValidationError } from '../../lib/errors';
-import { itRealRedis } from '../support/redis';
 import { CoordinatorFixture, event, planner } from './coordinator-fixture';
 
 describe('RedisMessageCoordinator: retries', () => {
@@ -213,59 +212,54 @@ describe('RedisMessageCoordinator: retries', () => {
     expect(await coordinator.nack(agent, delivery.token)).toBe(false);
   });
 
-  itRealRedis(
-    'retries come back after growing delays (jitter none), then dead-letter',
-    async () => {
-      const retrying: RedisMessageCoordinator = fx.coordinator({
-        retryAttempts: 3,
-        backoffBaseMs: 40,
-        backoffFactor: 2,
-        backoffMaxMs: 1_000,
-        jitter: 'none',
-      });
-      const agent = { type: 'growing' };
-      let delivery = await sendAndReserve(agent, 'grow-00001', retrying);
-      // The due time, as seen from server clock readings just before and just after the nack.
-      const fromBefore: number[] = [];
-      const fromAfter: number[] = [];
-      const waited: number[] = [];
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        const nackedAt = Date.now();
-        const before = await serverNow();
-        expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(
-          true,
-        );
-        const after = await serverNow();
-        const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
-        fromBefore.push(due - before);
-        fromAfter.push(due - after);
-        delivery = (await retrying.receive(agent, 30_000, { waitMs: 5_000 }))!;
-        waited.push(Date.now() - nackedAt);
-        expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
-      }
-      const expected = [40, 80, 160];
-      // The script read the clock between our two readings and scheduled exactly `expected`
-      // later: however slow the test runs, the delay lies in [due - after, due - before].
-      expected.forEach((delay, i) => {
-        expect(fromBefore[i]).toBeGreaterThanOrEqual(delay);
-        expect(fromAfter[i]).toBeLessThanOrEqual(delay);
-      });
-      // So the delays grew: each is at least the one before it doubled.
-      expect(fromBefore[1]).toBeGreaterThanOrEqual(2 * expected[0]);
-      expect(fromBefore[2]).toBeGreaterThanOrEqual(2 * expected[1]);
-      // Never redelivered early; the waiter woke when it fell due, not when waitMs ran out
-      // (generous upper bound: loaded CI).
-      waited.forEach((ms, i) => {
-        expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
-        expect(ms).toBeLessThan(expected[i] + 1_000);
-      });
-      expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
-      const [dead] = await retrying.deadLetters(agent);
-      expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
-    },
-  );
+  it('retries come back after growing delays (jitter none), then dead-letter', async () => {
+    const retrying: RedisMessageCoordinator = fx.coordinator({
+      retryAttempts: 3,
+      backoffBaseMs: 40,
+      backoffFactor: 2,
+      backoffMaxMs: 1_000,
+      jitter: 'none',
+    });
+    const agent = { type: 'growing' };
+    let delivery = await sendAndReserve(agent, 'grow-00001', retrying);
+    // The due time, as seen from server clock readings just before and just after the nack.
+    const fromBefore: number[] = [];
+    const fromAfter: number[] = [];
+    const waited: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const nackedAt = Date.now();
+      const before = await serverNow();
+      expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(true);
+      const after = await serverNow();
+      const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
+      fromBefore.push(due - before);
+      fromAfter.push(due - after);
+      delivery = (await retrying.receive(agent, 30_000, { waitMs: 5_000 }))!;
+      waited.push(Date.now() - nackedAt);
+      expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
+    }
+    const expected = [40, 80, 160];
+    // The script read the clock between our two readings and scheduled exactly `expected`
+    // later: however slow the test runs, the delay lies in [due - after, due - before].
+    expected.forEach((delay, i) => {
+      expect(fromBefore[i]).toBeGreaterThanOrEqual(delay);
+      expect(fromAfter[i]).toBeLessThanOrEqual(delay);
+    });
+    // So the delays grew: each is at least the one before it doubled.
+    expect(fromBefore[1]).toBeGreaterThanOrEqual(2 * expected[0]);
+    expect(fromBefore[2]).toBeGreaterThanOrEqual(2 * expected[1]);
+    // Never redelivered early; the waiter woke when it fell due, not when waitMs ran out
+    // (generous upper bound: loaded CI).
+    waited.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
+      expect(ms).toBeLessThan(expected[i] + 1_000);
+    });
+    expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
+    const [dead] = await retrying.deadLetters(agent);
+    expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
+  });
 
-  itRealRedis('full jitter keeps every delay within [0, base * factor^n]', async () => {
+  it('full jitter keeps every delay within [0, base * factor^n]', async () => {
     const jittery = fx.coordinator({
       retryAttempts: 100,
       backoffBaseMs: 10_000,

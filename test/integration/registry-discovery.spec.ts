@@ -13,7 +13,6 @@ import {
   createClient,
   deleteKeys,
   eventually,
-  itRealRedis,
   keysUnder,
   uniquePrefix,
 } from '../support/redis';
@@ -275,7 +274,7 @@ describe('capabilities in Redis', () => {
     }
   });
 
-  itRealRedis('leaves lapsed agents out of discovery', async () => {
+  it('leaves lapsed agents out of discovery', async () => {
     await registerWith('lapsing', caps('1.0.0'));
     expect(await found()).toEqual(['lapsing@1.0.0']);
     // No beats (autoHeartbeat is off): it lapses once the TTL has run out.

@@ -116,7 +116,7 @@ describe('RedisAgentRegistry across processes', () => {
     expect(await b.getAgent({ type: 'nobody' })).toBeNull();
   });
 
-  itRealRedis('refreshes the heartbeat on every beat at the explicit interval', async () => {
+  it('refreshes the heartbeat on every beat at the explicit interval', async () => {
     const a = await process({ heartbeatIntervalMs: 50 });
     const agent = new TestAgent({ type: 'beater' });
     const beatsAt: number[] = [];
@@ -138,6 +138,8 @@ describe('RedisAgentRegistry across processes', () => {
     expect(agent.beats).toBeGreaterThanOrEqual(4);
   });
 
+  // Real Redis only for now: on ioredis-mock the sweeping processes never receive the expired
+  // announcement (not a clock matter; it fails with the clock corrected too).
   itRealRedis(
     'reports an agent whose beats stop as not alive and announces expired exactly once',
     async () => {
@@ -168,7 +170,7 @@ describe('RedisAgentRegistry across processes', () => {
     },
   );
 
-  itRealRedis('revives an agent that beats again after being declared expired', async () => {
+  it('revives an agent that beats again after being declared expired', async () => {
     const [a, b] = [await process({ autoHeartbeat: false }), await process()];
     const seen = record(b);
     await a.register(new TestAgent({ type: 'sleepy' }));
