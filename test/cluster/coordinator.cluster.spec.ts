@@ -147,12 +147,14 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     const agent = spread[0];
     await coordinator.sendMessage(sender, agent, event({ poison: true }));
     const first = await coordinator.receive(agent, 5_000);
-    expect(await coordinator.nack(agent, first!.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    expect(await coordinator.nack(agent, first!.token, FailureType.TRANSIENT, 'flaky')).toBe(
+      'retried',
+    );
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = await coordinator.receive(agent, 5_000);
     expect(second?.queueMessage.deliveryAttempts).toBe(1);
     expect(await coordinator.nack(agent, second!.token, FailureType.TRANSIENT, 'flaky again')).toBe(
-      true,
+      'dead-lettered',
     );
     const dead = await coordinator.deadLetters(agent);
     expect(dead).toHaveLength(1);

@@ -240,15 +240,19 @@ class NackCommand implements ModelCommand {
     const error = `failed ${this.failure}`;
     const nacked = await real.coordinator.nack(agent, r.token, this.failure, error);
     real.lastNackAt = Date.now();
-    expect(nacked).toBe(r.live);
-    if (!r.live) return;
+    if (!r.live) {
+      expect(nacked).toBe(false);
+      return;
+    }
     r.live = false;
     const m = model.messages.get(r.id)!;
     m.attempts += 1;
     m.lastError = error;
     if (this.failure === FailureType.PERMANENT || m.attempts > RETRY_ATTEMPTS) {
+      expect(nacked).toBe('dead-lettered');
       model.toDead(m);
     } else {
+      expect(nacked).toBe('retried');
       m.state = 'delayed';
       model.delayed.push(m.id);
     }
