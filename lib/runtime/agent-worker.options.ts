@@ -65,9 +65,10 @@ export interface AgentWorkerOptions {
   /** Pause after a Redis failure before the loop tries again. Default 500 ms. */
   errorBackoffMs?: number;
   /**
-   * Longest run of a handler: past it its signal fires and, once it has settled, the message
-   * is retried as a `timeout` failure. Its reservation is kept meanwhile, so the message never
-   * runs twice at once. Default: no limit.
+   * Longest run of a handler: past it its signal fires with a `HandlerTimeoutError`. The
+   * message is settled only once the handler has: retried as a `timeout` failure if it then
+   * fails, acknowledged if it completes after all. Its reservation is kept extended until
+   * then, so one message never runs twice at once. Default: no limit.
    */
   handlerTimeoutMs?: number;
   /** Where the worker logs. Default: `console`. */

@@ -105,10 +105,14 @@ export class MessageDispatcher {
         new OperationAbortedError('message handler', 'shutdown grace period ran out'),
       );
     abandon.addEventListener('abort', stopOnAbandon, { once: true });
+    let lost = false;
     const extend = async (ms = visibility): Promise<boolean> => {
       const kept = await this.coordinator.extend(agent, delivery.token, ms);
-      if (!kept && !controller.signal.aborted)
-        controller.abort(new ReservationLostError(message.messageId));
+      if (!kept) {
+        lost = true;
+        if (!controller.signal.aborted)
+          controller.abort(new ReservationLostError(message.messageId));
+      }
       return kept;
     };
     const context = new AgentMessageContext(agent, delivery, controller.signal, {
@@ -116,9 +120,11 @@ export class MessageDispatcher {
       reply: (payload) => this.reply(message, payload),
     });
     let extending = false;
+    // Extends until the handler settles, also once its signal fired (timeout, shutdown): a
+    // message stays reserved while any handler of it runs. Only a lost reservation stops it.
     const extender = setInterval(
       () => {
-        if (extending || controller.signal.aborted) return;
+        if (extending || lost) return;
         extending = true;
         extend()
           .catch((error: Error) =>
@@ -146,22 +152,25 @@ export class MessageDispatcher {
         }));
       const limit = handler.timeoutMs ?? this.options.handlerTimeoutMs;
       if (limit === undefined) return await work;
-      const timeout = new Promise<HandlerResult>((resolve) => {
-        timer = setTimeout(() => {
-          const error = new HandlerTimeoutError(message.messageId, limit);
-          controller.abort(error);
-          resolve({
-            ok: false,
-            failure: {
-              failure: FailureType.TIMEOUT,
-              code: error.code,
-              reason: describeError(error),
-            },
-          });
-        }, limit);
-        timer.unref();
-      });
-      return await Promise.race([work, timeout]);
+      // Past the limit the handler is asked to stop, but its message is settled only once it
+      // has: the extender keeps the reservation meanwhile, so no retry (in this process or
+      // another) runs beside a handler that ignores its signal.
+      let timedOut: HandlerTimeoutError | undefined;
+      timer = setTimeout(() => {
+        timedOut = new HandlerTimeoutError(message.messageId, limit);
+        controller.abort(timedOut);
+      }, limit);
+      timer.unref();
+      const result = await work;
+      if (result.ok || !timedOut || result.failure.failure === FailureType.PERMANENT) return result;
+      return {
+        ok: false,
+        failure: {
+          failure: FailureType.TIMEOUT,
+          code: timedOut.code,
+          reason: describeError(timedOut),
+        },
+      };
     } finally {
       clearInterval(extender);
       clearTimeout(timer);

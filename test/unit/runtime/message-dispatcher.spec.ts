@@ -223,25 +223,79 @@ describe('MessageDispatcher', () => {
     expect(event).toMatchObject({ outcome: 'unsettled', error: 'reservation lost before ack' });
   });
 
-  it('nacks as TIMEOUT when a handler exceeds its timeoutMs, and aborts its signal', async () => {
+  it('nacks as TIMEOUT once a handler past its timeoutMs fails, after aborting its signal', async () => {
     const { coordinator, calls } = fakeCoordinator();
-    let aborted = false;
+    let abortedAt = 0;
+    let settledAt = 0;
     const def = agent({
       [MessageType.EVENT]: {
         options: { timeoutMs: 20 },
         invoke: (_p: unknown, ctx: AgentMessageContext) =>
-          new Promise((r) =>
-            ctx.signal.addEventListener('abort', () => ((aborted = true), setTimeout(r, 50))),
+          new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              abortedAt = Date.now();
+              setTimeout(() => {
+                settledAt = Date.now();
+                reject(new Error('gave up'));
+              }, 50);
+            }),
           ),
       },
     });
     await dispatch(def, delivery(MessageType.EVENT), coordinator);
-    expect(aborted).toBe(true);
+    expect(abortedAt).toBeGreaterThan(0);
+    // Settled only once the handler did, at least 50 ms after its signal fired.
+    expect(settledAt - abortedAt).toBeGreaterThanOrEqual(45);
     expect(calls.nack).toHaveBeenCalledWith(
       expect.anything(),
       'tok-1',
       FailureType.TIMEOUT,
       expect.stringMatching(/timed out after 20 ms/),
+    );
+  });
+
+  it('keeps extending past the timeout until the handler settles, and acks one that completes', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    let extensionsAtAbort = -1;
+    const def = agent(
+      {
+        [MessageType.EVENT]: {
+          options: { timeoutMs: 20 },
+          invoke: (_p: unknown, ctx: AgentMessageContext) =>
+            new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', () => {
+                extensionsAtAbort = calls.extend.mock.calls.length;
+                setTimeout(resolve, 120);
+              }),
+            ),
+        },
+      },
+      30,
+    );
+    const event = await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    // The reservation (30 ms) was extended every 10 ms while the handler ran on past its limit.
+    expect(calls.extend.mock.calls.length).toBeGreaterThanOrEqual(extensionsAtAbort + 3);
+    expect(calls.nack).not.toHaveBeenCalled();
+    expect(event).toMatchObject({ outcome: 'acked', failed: false });
+  });
+
+  it('dead-letters a handler past its timeout that fails permanently', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    const def = agent({
+      [MessageType.EVENT]: {
+        options: { timeoutMs: 5 },
+        invoke: (_p: unknown, ctx: AgentMessageContext) =>
+          new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(new PermanentMessageError('no'))),
+          ),
+      },
+    });
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.PERMANENT,
+      'PermanentMessageError: no',
     );
   });
 });
