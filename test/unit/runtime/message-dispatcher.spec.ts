@@ -1,5 +1,6 @@
 import {
   FailureType,
+  HandlerTimeoutError,
   MessageType,
   PermanentMessageError,
   ReservationLostError,
@@ -277,6 +278,35 @@ describe('MessageDispatcher', () => {
     expect(calls.extend.mock.calls.length).toBeGreaterThanOrEqual(extensionsAtAbort + 3);
     expect(calls.nack).not.toHaveBeenCalled();
     expect(event).toMatchObject({ outcome: 'acked', failed: false });
+  });
+
+  it('stops extending once the reservation is lost after a timeout, keeping the timeout as the reason', async () => {
+    let timedOut = false;
+    const extend = jest.fn(() => Promise.resolve(!timedOut));
+    const { coordinator } = fakeCoordinator({ extend });
+    let reason: unknown;
+    const def = agent(
+      {
+        [MessageType.EVENT]: {
+          options: { timeoutMs: 20 },
+          invoke: (_p: unknown, ctx: AgentMessageContext) =>
+            new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', () => {
+                timedOut = true;
+                reason = ctx.signal.reason;
+                setTimeout(resolve, 80);
+              }),
+            ),
+        },
+      },
+      15,
+    );
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(reason).toBeInstanceOf(HandlerTimeoutError);
+    // Ticks every 5 ms for 80 ms after the timeout, but the first refused extension is the last.
+    const results = await Promise.all(extend.mock.results.map((r) => r.value as Promise<boolean>));
+    expect(results.filter((kept) => !kept)).toHaveLength(1);
+    expect(results[results.length - 1]).toBe(false);
   });
 
   it('dead-letters a handler past its timeout that fails permanently', async () => {
