@@ -17,7 +17,7 @@ import {
   type CommandCount,
 } from './scenarios/ceiling.scenario';
 import { KeyLayout } from '../lib/common/key-layout';
-import { ackAndReserveKeys, reserveKeys, sendKeys } from '../lib/messaging/queue-scripts';
+import { ackAndReserveKeys, sendKeys } from '../lib/messaging/queue-scripts';
 import { endToEndThroughput } from './scenarios/end-to-end.scenario';
 import { enqueueBatched, enqueueOneByOne } from './scenarios/enqueue.scenario';
 import { latencyCrossProcess, latencyInProcess } from './scenarios/latency.scenario';
@@ -26,7 +26,6 @@ import type { RunContext } from './scenarios/run-context';
 import { figure, type Percentiles } from './stats';
 import { svgChart } from './svg-chart';
 import { SYSTEMS } from './systems';
-import { CONSUME_BATCH } from './systems/coordinator.system';
 
 /**
  * The coordinator's script calls as the bench makes them, with the same key names and argument
@@ -42,42 +41,17 @@ const SEND: CallShape = {
   keys: sendKeys(QUEUE),
   args: [1_000_000, ID, 5, '[1,"bench-producer","event",{"i":12345}]'],
 };
-const RESERVE_KEYS = reserveKeys(QUEUE);
 const ACK_AND_RESERVE: CallShape = {
   keys: ackAndReserveKeys(QUEUE),
   args: [TOKEN, ID, 600_000, 30_000, 100],
 };
-const ACK_AND_RESERVE_MANY: CallShape = {
-  keys: ackAndReserveKeys(QUEUE),
-  args: [
-    600_000,
-    30_000,
-    100,
-    CONSUME_BATCH,
-    ...Array.from({ length: CONSUME_BATCH }, () => [TOKEN, ID]).flat(),
-  ],
-};
-const RESERVE: CallShape = { keys: RESERVE_KEYS, args: [30_000, 100] };
-const ACK: CallShape = {
-  keys: [QUEUE.reserved, QUEUE.bodies, QUEUE.attempts, QUEUE.dedup, QUEUE.errors],
-  args: [TOKEN, ID, 600_000],
-};
-
-/** Script calls per message: send; then ack-and-reserve (the bench loop) or reserve + ack. */
+/** Script calls per message: send; then ack-and-reserve (the `AgentWorker` loop). */
 const COMMANDS: CommandCount = {
   send: 1,
   sendBatch: 1,
   sendShape: SEND,
   consume: [ACK_AND_RESERVE],
 };
-const TWO_STEP_COMMANDS: CommandCount = { ...COMMANDS, consume: [RESERVE, ACK] };
-/** Batched consumers: one ack-and-reserve-many call per batch. */
-const MANY_COMMANDS: CommandCount = {
-  ...COMMANDS,
-  consume: [ACK_AND_RESERVE_MANY],
-  consumeBatch: CONSUME_BATCH,
-};
-
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
@@ -156,13 +130,9 @@ async function main(): Promise<void> {
       // Every variant is measured in the same rounds, so a change in background load hits all.
       const r = await measure(context, `end to end c=${concurrency}`, {
         coordinator: () => endToEndThroughput(context, coordinator, concurrency),
-        twoStep: () => endToEndThroughput(context, SYSTEMS['coordinator-ack-receive'], concurrency),
-        many: () => endToEndThroughput(context, SYSTEMS['coordinator-many'], concurrency),
         nest: () => endToEndThroughput(context, SYSTEMS.nest, concurrency),
         bullmq: () => endToEndThroughput(context, bullmq, concurrency),
         ceiling: () => ceilingEndToEnd(context, COMMANDS, concurrency),
-        twoStepCeiling: () => ceilingEndToEnd(context, TWO_STEP_COMMANDS, concurrency),
-        manyCeiling: () => ceilingEndToEnd(context, MANY_COMMANDS, concurrency),
       });
       const base = { group: e2eGroup, unit: 'msg/s', higherIsBetter: true };
       rows.push(
@@ -178,29 +148,9 @@ async function main(): Promise<void> {
         },
         {
           ...base,
-          label: `c=${concurrency}, batches of ${CONSUME_BATCH}`,
-          figures: figures(
-            { coordinator: r.many, bullmq: r.bullmq, ceiling: r.manyCeiling },
-            (v) => v,
-          ),
-          note: `(each consumer handles one message at a time but reserves and acknowledges ${CONSUME_BATCH} per round trip: \`receiveMany\` / \`ackAndReceiveMany\`)`,
-          targetVsBullmq: concurrency === 1 ? 1.5 : 1,
-          targetVsCeiling: 0.5,
-        },
-        {
-          ...base,
-          label: `c=${concurrency}, ack then receive`,
-          figures: figures(
-            { coordinator: r.twoStep, bullmq: r.bullmq, ceiling: r.twoStepCeiling },
-            (v) => v,
-          ),
-          note: '(extra: `ack` then `receive`, 2 round trips per message)',
-        },
-        {
-          ...base,
           label: `c=${concurrency}, Nest module loop`,
           figures: figures({ coordinator: r.nest, bullmq: r.bullmq }, (v) => v),
-          note: '(extra: the lib/nest consumer loop)',
+          note: '(extra: the Nest module, whose consumers are `AgentWorker`s too)',
         },
       );
     }
@@ -256,12 +206,11 @@ async function main(): Promise<void> {
     const notes = [
       `Coordinator round trips per message: ${COMMANDS.send} script per send, shared by the sends made in the same turn of the event loop (so the producer window's sends that resume together go in one call; plus one SADD per recipient per process); ` +
         `${COMMANDS.sendBatch} script call per batch of ${config.batchSize} with \`sendMessages\` (one call per recipient, all in one pipeline); ` +
-        `${COMMANDS.consume.length} per consumed message with the bench loop, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); ` +
-        `${TWO_STEP_COMMANDS.consume.length} with \`ack\` then \`receive\` (extra rows); 1 per ${CONSUME_BATCH} messages with batched consumers (\`ackAndReceiveMany\`); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
+        `${COMMANDS.consume.length} per consumed message with the library's \`AgentWorker\`, which acknowledges with \`ackAndReceive\` (ack + reserve of the next message in one script); plus a BLPOP wake-up and a reserve when a consumer finds the queue empty. ` +
         'The ceiling makes the same EVALSHA calls — same number per message, same key names, same argument sizes — to a script that only returns 1, with the same concurrency shape (producer window, N consumers): it prices the round trips and the bytes, not the work.',
       'End-to-end: one producer keeps ' +
         `${config.producerWindow} sends in flight while the consumers run; the clock stops at the last handler call. ` +
-        `Coordinator consumers: N workers each doing receive(waitMs 1000) → handler → ackAndReceive; batched: N workers each doing receiveMany(${CONSUME_BATCH}) → handler for each message in turn → ackAndReceiveMany; BullMQ: one Worker with concurrency N, removeOnComplete; ` +
+        `Coordinator consumers: one \`AgentWorker\` with concurrency N (receive(waitMs 1000) → handler → ackAndReceive chains); BullMQ: one Worker with concurrency N, removeOnComplete; ` +
         `Nest: AgentCoordinationModule with one @Agent (consumer concurrency N) and a no-op @OnAgentMessage handler.`,
       'Latency: the send time is stamped in the payload from the monotonic clock (shared across processes); the handler subtracts it. ' +
         `The first ${config.latencyWarmup} messages of each run are dropped.`,

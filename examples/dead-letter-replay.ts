@@ -1,7 +1,7 @@
 // A message that keeps failing lands in the dead-letter queue; an operator replays it.
 // Run: npx ts-node --transpile-only examples/dead-letter-replay.ts
 import Redis from 'ioredis';
-import { FailureType, MessageType, RedisMessageCoordinator } from '../lib';
+import { AgentWorker, MessageType, RedisMessageCoordinator } from '../lib';
 
 async function main(): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -18,21 +18,31 @@ async function main(): Promise<void> {
     payload: { job: 42 },
   });
 
-  // Fail every delivery until the message is dead-lettered.
-  for (let attempt = 1; ; attempt++) {
-    const delivery = await coordinator.receive(worker, 1_000, { waitMs: 500 });
-    if (!delivery) break;
-    await coordinator.nack(
-      worker,
-      delivery.token,
-      FailureType.TRANSIENT,
-      `attempt ${attempt} failed`,
-    );
-    console.log(`delivery ${attempt} failed`);
-  }
-  const [dead] = await coordinator.deadLetters(worker);
+  // Every delivery fails (a plain Error retries) until the coordinator dead-letters it.
+  let deadLettered!: () => void;
+  const dead = new Promise<void>((resolve) => (deadLettered = resolve));
+  const flaky = new AgentWorker(
+    coordinator,
+    {
+      agent: worker,
+      logger: { log: () => undefined, warn: () => undefined },
+      instrumentation: {
+        handled: (event) => {
+          console.log(`delivery ${event.attempt} failed`);
+          if (event.outcome === 'dead-lettered') deadLettered();
+        },
+      },
+    },
+    (_payload, context) => {
+      throw new Error(`attempt ${context.attempt} failed`);
+    },
+  );
+  flaky.start();
+  await dead;
+  await flaky.close();
+  const [letter] = await coordinator.deadLetters(worker);
   console.log(
-    `dead letter: job ${JSON.stringify(dead?.message.payload)} after ${dead?.deliveryAttempts} attempts, last error "${dead?.lastError}"`,
+    `dead letter: job ${JSON.stringify(letter?.message.payload)} after ${letter?.deliveryAttempts} attempts, last error "${letter?.lastError}"`,
   );
 
   console.log(`replayed ${await coordinator.replayDeadLetters(worker)}`);

@@ -1,7 +1,7 @@
-// Request/reply between two agents over their queues.
+// Request/reply between two agents over their queues; the responder is an AgentWorker.
 // Run: npx ts-node --transpile-only examples/request-reply.ts
 import Redis from 'ioredis';
-import { MessageType, RedisMessageCoordinator, isRequestTimeoutError } from '../lib';
+import { AgentWorker, MessageType, RedisMessageCoordinator, isRequestTimeoutError } from '../lib';
 
 async function main(): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -11,14 +11,12 @@ async function main(): Promise<void> {
   const asker = { type: 'planner' };
   const calculator = { type: 'calculator' };
 
-  // The responder: take one request, answer it through its replyTo, acknowledge it.
-  const responder = (async () => {
-    const delivery = await coordinator.receive(calculator, 5_000, { waitMs: 2_000 });
-    if (!delivery) return;
-    const { a, b } = delivery.queueMessage.message.payload as { a: number; b: number };
-    await coordinator.reply(calculator, delivery.queueMessage.message, { sum: a + b });
-    await coordinator.ack(calculator, delivery.token);
-  })();
+  // The responder: what its handler returns is sent back as the RESPONSE.
+  const responder = new AgentWorker(coordinator, { agent: calculator }, (payload) => {
+    const { a, b } = payload as { a: number; b: number };
+    return { sum: a + b };
+  });
+  responder.start();
 
   const response = await coordinator.request(
     asker,
@@ -29,7 +27,7 @@ async function main(): Promise<void> {
   console.log(
     `response ${JSON.stringify(response.payload)} correlation ${response.correlationId === undefined ? 'missing' : 'matched'}`,
   );
-  await responder;
+  await responder.close();
 
   try {
     await coordinator.request(

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './messaging';
 export * from './registry';
 export * from './resilience';
+export * from './runtime';
 export * from './nest';
 export {
   KeyLayout,

@@ -24,10 +24,8 @@ export interface CommandCount {
   sendBatch: number;
   /** The shape of a one-message send call; a batch call carries its share of the batch. */
   sendShape: CallShape;
-  /** The calls per consumed message, in order (ack-and-reserve; or reserve, then ack). */
+  /** The calls per consumed message, in order (the worker's one ack-and-reserve). */
   consume: CallShape[];
-  /** Messages each run of `consume` settles (batched consumers); 1 when absent. */
-  consumeBatch?: number;
 }
 
 /** The arguments of a call of `shape` that carries `messages` messages. */
@@ -107,7 +105,7 @@ export function ceilingEndToEnd(
     };
     const consumeLane = async (): Promise<void> => {
       while (taken < count) {
-        taken += commands.consumeBatch ?? 1;
+        taken += 1;
         for (const args of consumeArgs) await consumer.evalsha(sha, ...args);
       }
     };

@@ -3,7 +3,7 @@ import { RedisMessageCoordinator } from '../../lib/messaging/redis-message-coord
 import { MessageType } from '../../lib/messaging/models/message.enums';
 import { connect } from '../redis-env';
 import type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
-import { startCoordinatorLoop } from './coordinator-loop';
+import { AgentWorker } from '../../lib/runtime';
 
 const SENDER = { type: 'bench-producer' };
 const RECIPIENT = { type: 'bench-consumer' };
@@ -20,8 +20,6 @@ class CoordinatorQueue implements BenchQueue {
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly redis: Redis,
-    private readonly ackAndReceive: boolean,
-    private readonly batch?: number,
   ) {
     this.producer = coordinatorOn(redis, prefix);
   }
@@ -50,15 +48,15 @@ class CoordinatorQueue implements BenchQueue {
   consume(concurrency: number, handler: (payload: Payload) => void): Promise<Consumer> {
     const redis = connect(this.redisUrl);
     const coordinator = coordinatorOn(redis, this.prefix);
-    const loop = startCoordinatorLoop(coordinator, RECIPIENT, concurrency, handler, {
-      visibilityTimeoutMs: 30_000,
-      waitMs: 1_000,
-      ackAndReceive: this.ackAndReceive,
-      batch: this.batch,
-    });
+    const worker = new AgentWorker(
+      coordinator,
+      { agent: RECIPIENT, concurrency, visibilityTimeoutMs: 30_000, receiveWaitMs: 1_000 },
+      (payload) => handler(payload as Payload),
+    );
+    worker.start();
     return Promise.resolve({
       async stop() {
-        await loop.stop();
+        await worker.close();
         await coordinator.close();
         await redis.quit();
       },
@@ -71,34 +69,10 @@ class CoordinatorQueue implements BenchQueue {
   }
 }
 
-/** This package: `sendMessage` and the bench consumer loop acknowledging with `ackAndReceive`. */
+/** This package: `sendMessage`, and the library's `AgentWorker` consuming. */
 export const coordinatorSystem: QueueSystem = {
   name: 'coordinator',
   open(redisUrl, prefix) {
-    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), true));
-  },
-};
-
-/** The same with the consumer loop making two round trips per message: `ack`, then `receive`. */
-export const coordinatorTwoStepSystem: QueueSystem = {
-  name: 'coordinator-ack-receive',
-  open(redisUrl, prefix) {
-    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), false));
-  },
-};
-
-/** Messages per round trip of {@link coordinatorManySystem}'s consumers. */
-export const CONSUME_BATCH = 10;
-
-/**
- * The same with consumers that reserve up to {@link CONSUME_BATCH} messages per round trip
- * (`receiveMany`, then `ackAndReceiveMany` once each batch is handled, one message at a time).
- */
-export const coordinatorManySystem: QueueSystem = {
-  name: 'coordinator-many',
-  open(redisUrl, prefix) {
-    return Promise.resolve(
-      new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), true, CONSUME_BATCH),
-    );
+    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl)));
   },
 };

@@ -1,10 +1,6 @@
 import type { QueueSystem } from './bench-queue';
 import { bullmqSystem } from './bullmq.system';
-import {
-  coordinatorManySystem,
-  coordinatorSystem,
-  coordinatorTwoStepSystem,
-} from './coordinator.system';
+import { coordinatorSystem } from './coordinator.system';
 import { nestSystem } from './nest.system';
 
 export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
@@ -12,8 +8,6 @@ export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
 /** Every system under test, by name. */
 export const SYSTEMS: Record<string, QueueSystem> = {
   coordinator: coordinatorSystem,
-  'coordinator-ack-receive': coordinatorTwoStepSystem,
-  'coordinator-many': coordinatorManySystem,
   bullmq: bullmqSystem,
   nest: nestSystem,
 };

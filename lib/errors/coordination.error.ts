@@ -25,6 +25,12 @@ export const ErrorCode = {
   CLOSED: 'CLOSED',
   /** The agents are declared in a way that cannot start: {@link AgentBootstrapError}. */
   BOOTSTRAP_FAILED: 'BOOTSTRAP_FAILED',
+  /** A message handler failed with an error of no more specific code. */
+  HANDLER_FAILED: 'HANDLER_FAILED',
+  /** The recipient has no handler for the message. */
+  NO_HANDLER: 'NO_HANDLER',
+  /** The message's `expiresAt` passed before a handler could take it. */
+  MESSAGE_EXPIRED: 'MESSAGE_EXPIRED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

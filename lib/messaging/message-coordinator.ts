@@ -27,6 +27,12 @@ export interface CoordinatorLimits {
   dedupWindowMs: number;
 }
 
+/**
+ * What {@link MessageCoordinator.nack} did: scheduled a retry, moved the message to the
+ * dead-letter queue, or nothing (`false`: unknown or stale token).
+ */
+export type NackOutcome = 'retried' | 'dead-lettered' | false;
+
 /** Options of {@link MessageCoordinator.receive}. */
 export interface ReceiveOptions {
   /** Block up to this long for a message to arrive. 0 (default) returns at once. */
@@ -179,13 +185,16 @@ export abstract class MessageCoordinator {
     const next = await this.receiveMany(agentId, maxMessages, visibilityTimeoutMs, options);
     return { acknowledged, next };
   }
-  /** Retries after backoff or dead-letters; `false` for an unknown or stale token. */
+  /**
+   * Retries after backoff or dead-letters, and says which: `'retried'`, `'dead-lettered'`
+   * (permanent failure or retries spent), or `false` for an unknown or stale token.
+   */
   abstract nack(
     agentId: AgentId,
     token: string,
     failure?: FailureType | `${FailureType}`,
     error?: string,
-  ): Promise<boolean>;
+  ): Promise<NackOutcome>;
   /** Pushes a reservation's deadline out; `false` when it already expired. */
   abstract extend(agentId: AgentId, token: string, visibilityTimeoutMs: number): Promise<boolean>;
   /** Returns expired reservations to ready (or dead-letters them); the number moved. */

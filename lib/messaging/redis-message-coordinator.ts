@@ -26,6 +26,7 @@ import {
   type AckAndReceiveResult,
   type BatchMessage,
   type CoordinatorLimits,
+  type NackOutcome,
   type OutgoingMessage,
   type PageOptions,
   type ReceiveOptions,
@@ -315,7 +316,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     token: string,
     failure: FailureType | `${FailureType}` = FailureType.TRANSIENT,
     error?: string,
-  ): Promise<boolean> {
+  ): Promise<NackOutcome> {
     const agent = validateAgentId(agentId, 'agentId');
     const parsed = validateToken(token);
     if (!FAILURE_TYPES.has(failure)) {
@@ -579,7 +580,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     parsed: DeliveryToken,
     failure: FailureType | `${FailureType}`,
     error: string,
-  ): Promise<boolean> {
+  ): Promise<NackOutcome> {
     const keys = this.keys.queue(agent);
     const permanent = failure === 'permanent';
     const delay = backoffDelay(this.options.limits.retryPolicy, parsed.attempts + 1);
@@ -589,7 +590,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       [keys.reserved, keys.attempts, keys.errors, keys.dead, keys.delayed, keys.seq, keys.wake],
       [token, parsed.messageId, permanent ? 1 : 0, this.options.limits.retryAttempts, delay, error],
     );
-    return result === NackResult.RETRY_SCHEDULED || result === NackResult.DEAD_LETTERED;
+    if (result === NackResult.RETRY_SCHEDULED) return 'retried';
+    return result === NackResult.DEAD_LETTERED ? 'dead-lettered' : false;
   }
 
   private async ensureIndexed(agent: ResolvedAgentId): Promise<void> {

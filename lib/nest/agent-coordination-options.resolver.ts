@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { assertInteger, assertKeyPrefix } from '../common/validate';
+import { assertKeyPrefix } from '../common/validate';
 import type {
   AgentConsumerOptions,
   AgentCoordinationConnection,
@@ -12,19 +12,13 @@ import { resolveRegistryOptions } from '../registry/registry.options';
 import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
 import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
+import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
 
 /** {@link AgentConsumerOptions} with every default filled in. */
 export type ResolvedConsumerOptions = Required<AgentConsumerOptions>;
 
 /** Defaults of {@link AgentConsumerOptions}. */
-export const DEFAULT_CONSUMER_OPTIONS: Readonly<ResolvedConsumerOptions> = Object.freeze({
-  concurrency: 1,
-  visibilityTimeoutMs: 30_000,
-  shutdownTimeoutMs: 10_000,
-  recoverIntervalMs: 5_000,
-  receiveWaitMs: 1_000,
-  errorBackoffMs: 500,
-});
+export const DEFAULT_CONSUMER_OPTIONS: Readonly<ResolvedConsumerOptions> = DEFAULT_WORKER_TIMINGS;
 
 /** Default upper bounds (ms) of the handler latency histogram. */
 export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
@@ -61,8 +55,6 @@ const KNOWN_OPTIONS = new Set([
   'tracing',
 ]);
 
-const DAY_MS = 86_400_000;
-
 /**
  * Validates consumer options (module-wide or one agent's overrides) over `base`.
  *
@@ -83,13 +75,7 @@ export function resolveConsumerOptions(
     }
     if (value !== undefined) merged[key as keyof ResolvedConsumerOptions] = value as number;
   }
-  assertInteger(merged.concurrency, `${label}.concurrency`, 1, 1_000);
-  assertInteger(merged.visibilityTimeoutMs, `${label}.visibilityTimeoutMs`, 10, DAY_MS);
-  assertInteger(merged.shutdownTimeoutMs, `${label}.shutdownTimeoutMs`, 0, DAY_MS);
-  assertInteger(merged.recoverIntervalMs, `${label}.recoverIntervalMs`, 0, DAY_MS);
-  assertInteger(merged.receiveWaitMs, `${label}.receiveWaitMs`, 1, 60_000);
-  assertInteger(merged.errorBackoffMs, `${label}.errorBackoffMs`, 1, 60_000);
-  return merged;
+  return assertWorkerTimings(merged, label);
 }
 
 /**

@@ -6,22 +6,18 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DEFAULT_COORDINATOR_LIMITS } from '../messaging/coordinator.options';
 import { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../messaging/models/agent-id';
-import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
 import { AgentRegistry } from '../registry/agent-registry';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_REDIS,
-  AGENT_COORDINATION_RESOLVED_OPTIONS,
 } from './agent-coordination.constants';
-import type { ResolvedModuleOptions } from './agent-coordination-options.resolver';
 import { AgentTracing } from './agent-coordination.tracing';
-import { AgentConsumer, type AgentConsumerStatus } from './agent-consumer';
+import type { AgentWorker, AgentWorkerStatus } from '../runtime/agent.worker';
 import { AgentExplorer } from './agent.explorer';
-import { AgentMessageDispatcher } from './agent-message.dispatcher';
+import { createAgentWorker } from './agent-worker.factory';
 import { AgentMessageEvents } from './agent-message.events';
 import { toRegistrableAgent } from './agent-registration';
 import { closeConnection, type AgentCoordinationRedis } from './redis-connection';
@@ -37,7 +33,7 @@ export class AgentCoordinationLifecycle
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger('AgentCoordination');
-  private consumers: AgentConsumer[] = [];
+  private workers: AgentWorker[] = [];
   private stopped: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
 
@@ -50,7 +46,6 @@ export class AgentCoordinationLifecycle
     private readonly events: AgentMessageEvents,
     private readonly tracing: AgentTracing,
     @Inject(AGENT_COORDINATION_REDIS) private readonly redis: AgentCoordinationRedis,
-    @Inject(AGENT_COORDINATION_RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
   ) {}
 
   /**
@@ -73,27 +68,21 @@ export class AgentCoordinationLifecycle
 
   private async startAgents(): Promise<void> {
     const agents = this.explorer.explore();
-    const dispatcher = new AgentMessageDispatcher({
-      coordinator: this.coordinator,
-      tracing: this.tracing,
-      events: this.events,
-      retryAttempts: () => this.retryAttempts(),
-    });
-    this.consumers = agents.map((agent) => new AgentConsumer(agent, this.coordinator, dispatcher));
-    for (const consumer of this.consumers) {
-      await this.registry.register(toRegistrableAgent(consumer.agent, consumer));
+    const deps = { coordinator: this.coordinator, events: this.events, tracing: this.tracing };
+    const workers = agents.map((agent) => ({ agent, worker: createAgentWorker(agent, deps) }));
+    this.workers = workers.map(({ worker }) => worker);
+    for (const { agent, worker } of workers) {
+      await this.registry.register(toRegistrableAgent(agent, worker));
     }
-    for (const consumer of this.consumers) consumer.start();
+    for (const worker of this.workers) worker.start();
     if (agents.length > 0) {
       this.logger.log(`Running agents: ${agents.map((a) => formatAgentId(a.agentId)).join(', ')}`);
     }
   }
 
   /** Status of every agent's loop, keyed `type/instance`. */
-  status(): Record<string, AgentConsumerStatus> {
-    return Object.fromEntries(
-      this.consumers.map((c) => [formatAgentId(c.agent.agentId), c.status()]),
-    );
+  status(): Record<string, AgentWorkerStatus> {
+    return Object.fromEntries(this.workers.map((w) => [formatAgentId(w.agent), w.status()]));
   }
 
   /** Stops receiving, drains handlers up to `shutdownTimeoutMs`, deregisters agents. */
@@ -110,14 +99,14 @@ export class AgentCoordinationLifecycle
   }
 
   private async stopAgents(): Promise<void> {
-    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await Promise.all(this.workers.map((worker) => worker.close()));
     await Promise.all(
-      this.consumers.map((consumer) =>
+      this.workers.map((worker) =>
         this.registry
-          .deregister(consumer.agent.agentId)
+          .deregister(worker.agent)
           .catch((error: Error) =>
             this.logger.warn(
-              `deregister of ${formatAgentId(consumer.agent.agentId)} failed: ${error.message}`,
+              `deregister of ${formatAgentId(worker.agent)} failed: ${error.message}`,
             ),
           ),
       ),
@@ -136,10 +125,5 @@ export class AgentCoordinationLifecycle
     await close('circuit breaker registry', () => this.breakers.close());
     await close('message coordinator', () => this.core.close());
     await close('Redis connection', () => closeConnection(this.redis));
-  }
-
-  private retryAttempts(): number {
-    if (this.core instanceof RedisMessageCoordinator) return this.core.limits.retryAttempts;
-    return this.options.coordinator.retryAttempts ?? DEFAULT_COORDINATOR_LIMITS.retryAttempts;
   }
 }

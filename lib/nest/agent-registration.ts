@@ -1,6 +1,6 @@
 import type { AgentCapabilitySetInput } from '../registry/models/capability.models';
 import type { JsonObject, RegistrableAgent } from '../registry/models/registered-agent';
-import type { AgentConsumer } from './agent-consumer';
+import type { AgentWorker } from '../runtime/agent.worker';
 import type { AgentDefinition } from './agent.definition';
 
 type AgentHooks = Partial<
@@ -9,13 +9,13 @@ type AgentHooks = Partial<
 
 /**
  * What the registry stores for an `@Agent()` provider: its id and name, its own
- * `statusSnapshot()` (if any) plus the consumer's counters under `metrics` (a volatile
+ * `statusSnapshot()` (if any) plus the worker's counters under `metrics` (a volatile
  * field, so counters alone do not publish `status_changed`), and its optional state and
  * capability hooks; `@Agent({ capabilities })` is used when it has no `getCapabilities()`.
  */
 export function toRegistrableAgent(
   agent: AgentDefinition,
-  consumer: AgentConsumer,
+  worker: Pick<AgentWorker, 'status'>,
 ): RegistrableAgent {
   const hooks = agent.instance as AgentHooks;
   const registrable: RegistrableAgent = {
@@ -23,7 +23,7 @@ export function toRegistrableAgent(
     name: agent.name,
     statusSnapshot: async (): Promise<JsonObject> => ({
       ...((await hooks.statusSnapshot?.call(agent.instance)) ?? {}),
-      metrics: { ...consumer.status() },
+      metrics: { ...worker.status() },
     }),
   };
   const capabilities = capabilitiesOf(agent);

@@ -3,7 +3,7 @@ import type { MessageType } from '../messaging/models/message.enums';
 import type { ResolvedConsumerOptions } from './agent-coordination-options.resolver';
 import type { AgentOptions } from './decorators/agent.decorator';
 import type { OnAgentMessageOptions } from './decorators/on-agent-message.decorator';
-import type { AgentMessageContext } from './agent-message.context';
+import type { AgentMessageContext } from '../runtime/agent-message.context';
 
 /** A bound message handler, ready to call through Nest's guards, interceptors and pipes. */
 export interface AgentHandlerDefinition {

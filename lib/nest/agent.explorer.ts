@@ -21,7 +21,7 @@ import {
   type AgentClass,
   type AgentMethod,
 } from './agent-metadata.accessor';
-import type { AgentMessageContext } from './agent-message.context';
+import type { AgentMessageContext } from '../runtime/agent-message.context';
 import { AgentParamsFactory } from './agent-params.factory';
 import type { AgentOptions } from './decorators/agent.decorator';
 import type { OnAgentMessageMetadata } from './decorators/on-agent-message.decorator';

@@ -1,3 +1,4 @@
+import type { AgentWorkerStatus } from '../runtime/agent.worker';
 export * from './decorators';
 export { AgentCoordinationModule } from './agent-coordination.module';
 export {
@@ -32,18 +33,8 @@ export {
   TRACEPARENT_TAG_PREFIX,
   getCircuitBreakerToken,
 } from './agent-coordination.constants';
-export {
-  AgentBootstrapError,
-  ReservationLostError,
-  isAgentBootstrapError,
-} from './agent-coordination.errors';
-export { AgentMessageContext } from './agent-message.context';
-export {
-  AgentMessageEvents,
-  type MessageOutcome,
-  type MessageReceivedEvent,
-  type MessageHandledEvent,
-} from './agent-message.events';
+export { AgentBootstrapError, isAgentBootstrapError } from './agent-coordination.errors';
+export { AgentMessageEvents } from './agent-message.events';
 export {
   AgentCoordinationMetrics,
   type AgentMetricsSnapshot,
@@ -54,6 +45,7 @@ export {
   type AgentCoordinationHealthResult,
 } from './agent-coordination.health';
 export { readTraceparent, withTraceparent } from './agent-coordination.tracing';
-export { toPayload, replyIdOf, failureOf } from './agent-message.dispatcher';
-export type { AgentConsumerStatus } from './agent-consumer';
+export { failureOf, classifyNestError } from './nest-error.classifier';
+/** The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}. */
+export type AgentConsumerStatus = AgentWorkerStatus;
 export type { AgentCoordinationRedis } from './redis-connection';

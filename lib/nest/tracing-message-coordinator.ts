@@ -5,6 +5,7 @@ import {
   type AckAndReceiveResult,
   type BatchMessage,
   type CoordinatorLimits,
+  type NackOutcome,
   type OutgoingMessage,
   type PageOptions,
   type ReceiveOptions,
@@ -168,7 +169,7 @@ export class TracingMessageCoordinator extends MessageCoordinator {
     token: string,
     failure?: FailureType | `${FailureType}`,
     error?: string,
-  ): Promise<boolean> {
+  ): Promise<NackOutcome> {
     return this.inner.nack(agentId, token, failure, error);
   }
 

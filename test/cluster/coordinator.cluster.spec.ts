@@ -148,7 +148,9 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     const agent = spread[0];
     await coordinator.sendMessage(sender, agent, event({ poison: true }));
     const first = await coordinator.receive(agent, 5_000);
-    expect(await coordinator.nack(agent, first!.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    expect(await coordinator.nack(agent, first!.token, FailureType.TRANSIENT, 'flaky')).toBe(
+      'retried',
+    );
     // Due 1 ms later: receive until it is back.
     const second = await waitFor(
       'the retry',
@@ -156,7 +158,7 @@ describe('RedisMessageCoordinator on a three-master Redis Cluster', () => {
     );
     expect(second?.queueMessage.deliveryAttempts).toBe(1);
     expect(await coordinator.nack(agent, second.token, FailureType.TRANSIENT, 'flaky again')).toBe(
-      true,
+      'dead-lettered',
     );
     const dead = await coordinator.deadLetters(agent);
     expect(dead).toHaveLength(1);

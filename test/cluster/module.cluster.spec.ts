@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
-import {
-  Agent,
-  AgentContext,
-  AgentPayload,
-  OnAgentMessage,
-  type AgentMessageContext,
-} from '../../lib/nest';
+import { Agent, AgentContext, AgentPayload, OnAgentMessage } from '../../lib/nest';
+import type { AgentMessageContext } from '../../lib/runtime';
 import { MessageCoordinator, MessageType } from '../../lib/messaging';
 import { AgentRegistry } from '../../lib/registry';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';

@@ -42,7 +42,7 @@ describe('examples', () => {
     expect(out).toContain('delivery 3 failed');
     expect(out).not.toContain('delivery 4 failed');
     expect(out).toContain(
-      'dead letter: job {"job":42} after 3 attempts, last error "attempt 3 failed"',
+      'dead letter: job {"job":42} after 3 attempts, last error "Error: attempt 3 failed"',
     );
     expect(out).toContain('replayed 1');
     expect(out).toContain('received again with attempts 0');

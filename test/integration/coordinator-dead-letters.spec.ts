@@ -16,7 +16,7 @@ describe('RedisMessageCoordinator: dead letters', () => {
       expect(delivery!.queueMessage.message.messageId).toBe(messageId);
       expect(
         await coordinator.nack(agent, delivery!.token, 'permanent', `error:${messageId}`),
-      ).toBe(true);
+      ).toBe('dead-lettered');
     }
   }
 
@@ -86,7 +86,7 @@ describe('RedisMessageCoordinator: dead letters', () => {
     ]);
     expect(await coordinator.replayDeadLetters(agent)).toBe(1);
     const back = await coordinator.receive(agent, 30_000);
-    expect(await coordinator.nack(agent, back!.token, 'transient')).toBe(true);
+    expect(await coordinator.nack(agent, back!.token, 'transient')).toBe('retried');
     expect(await coordinator.stats(agent)).toMatchObject({ delayed: 1, deadLettered: 0 });
   });
 

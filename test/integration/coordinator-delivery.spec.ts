@@ -246,7 +246,7 @@ describe('RedisMessageCoordinator: delivery', () => {
     const agent = { type: 'due-waiter' };
     await retrying.sendMessage(planner, agent, event({}, { messageId: 'due-later' }));
     const first = await retrying.receive(agent);
-    expect(await retrying.nack(agent, first!.token)).toBe(true);
+    expect(await retrying.nack(agent, first!.token)).toBe('retried');
     const started = Date.now();
     const again = await retrying.receive(agent, 1_000, { waitMs: 5_000 });
     const waited = Date.now() - started;

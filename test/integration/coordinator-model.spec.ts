@@ -42,13 +42,6 @@ const PRIORITIES = [MessagePriority.HIGH, MessagePriority.NORMAL, MessagePriorit
 const EXPIRED = 'visibility timeout expired';
 /** The fake interprets Lua in JS: fewer runs keep it near the real server's time. */
 const RUNS = backend === 'mock' ? 25 : 50;
-/**
- * Whether the server clock can be trusted to the millisecond. ioredis-mock's TIME rounds the
- * seconds and takes the microseconds from `process.hrtime()`, so its clock jumps by up to a
- * second either way between calls; on it the model leaves out what depends on short
- * deadlines and retry due times (short reservations, timed retries), and keeps the rest.
- */
-const EXACT_CLOCK = backend === 'redis';
 
 type State = 'ready' | 'delayed' | 'reserved' | 'dead' | 'acked' | 'purged';
 
@@ -129,9 +122,9 @@ async function outwaitShortDeadlines(
   await untilServerTimePasses(real.client, latest + 1);
 }
 
-/** Waits until every retry nacked so far is due on the Redis clock (only timed on the real one). */
+/** Waits until every retry nacked so far is due on the Redis clock. */
 async function outwaitRetries(real: Real): Promise<void> {
-  if (EXACT_CLOCK && real.lastNackAt > 0) {
+  if (real.lastNackAt > 0) {
     await untilServerTimePasses(real.client, real.lastNackAt + 1);
   }
 }
@@ -247,16 +240,20 @@ class NackCommand implements ModelCommand {
     const r = pick(model, this.index)!;
     const error = `failed ${this.failure}`;
     const nacked = await real.coordinator.nack(agent, r.token, this.failure, error);
-    if (EXACT_CLOCK) real.lastNackAt = await serverNow(real.client);
-    expect(nacked).toBe(r.live);
-    if (!r.live) return;
+    real.lastNackAt = await serverNow(real.client);
+    if (!r.live) {
+      expect(nacked).toBe(false);
+      return;
+    }
     r.live = false;
     const m = model.messages.get(r.id)!;
     m.attempts += 1;
     m.lastError = error;
     if (this.failure === FailureType.PERMANENT || m.attempts > RETRY_ATTEMPTS) {
+      expect(nacked).toBe('dead-lettered');
       model.toDead(m);
     } else {
+      expect(nacked).toBe('retried');
       m.state = 'delayed';
       model.delayed.push(m.id);
     }
@@ -438,10 +435,8 @@ class Checked implements ModelCommand {
 
 const priority = fc.constantFrom(...PRIORITIES);
 const tokenIndex = fc.nat({ max: 50 });
-const short = EXACT_CLOCK ? fc.boolean() : fc.constant(false);
-const failure = EXACT_CLOCK
-  ? fc.constantFrom(FailureType.TRANSIENT, FailureType.TIMEOUT, FailureType.PERMANENT)
-  : fc.constant(FailureType.PERMANENT);
+const short = fc.boolean();
+const failure = fc.constantFrom(FailureType.TRANSIENT, FailureType.TIMEOUT, FailureType.PERMANENT);
 const commands = [
   fc
     .tuple(fc.option(fc.nat({ max: 50 }), { freq: 4 }), priority)

@@ -42,7 +42,7 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
     expect(await coordinator.stats(agent)).toMatchObject({ ready: 2, reserved: 3 });
     // Each reservation stands alone: one acked, one nacked, one extended.
     expect(await coordinator.ack(agent, first[0].token)).toBe(true);
-    expect(await coordinator.nack(agent, first[1].token, 'permanent', 'no')).toBe(true);
+    expect(await coordinator.nack(agent, first[1].token, 'permanent', 'no')).toBe('dead-lettered');
     expect(await coordinator.extend(agent, first[2].token, 60_000)).toBe(true);
     const rest = await coordinator.receiveMany(agent, 10, 30_000);
     expect(ids(rest)).toEqual(['many-n3', 'many-l1']);

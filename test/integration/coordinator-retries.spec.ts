@@ -35,7 +35,7 @@ describe('RedisMessageCoordinator: retries', () => {
     expect(first.queueMessage).not.toHaveProperty('lastError');
     expect(
       await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'tool timed out'),
-    ).toBe(true);
+    ).toBe('retried');
     await fx.makeDue(agent, 'lasterr-01');
     const second = await coordinator.receive(agent, 30_000);
     expect(second!.queueMessage.lastError).toBe('tool timed out');
@@ -43,7 +43,7 @@ describe('RedisMessageCoordinator: retries', () => {
     // The next failure replaces it; ackAndReceive hands it over the same way.
     expect(
       await coordinator.nack(agent, second!.token, FailureType.TRANSIENT, 'rate limited'),
-    ).toBe(true);
+    ).toBe('retried');
     await fx.makeDue(agent, 'lasterr-01');
     const third = await coordinator.receive(agent, 30_000);
     expect(third!.queueMessage).toMatchObject({ lastError: 'rate limited', deliveryAttempts: 2 });
@@ -58,7 +58,9 @@ describe('RedisMessageCoordinator: retries', () => {
     const agent = { type: 'ack-cleans' };
     const queue = fx.keys.queue(agent);
     const first = await sendAndReserve(agent, 'cleans-01');
-    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'oops')).toBe(true);
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'oops')).toBe(
+      'retried',
+    );
     expect(await fx.client.hget(queue.attempts, 'cleans-01')).toBe('1');
     expect(await fx.client.hget(queue.errors, 'cleans-01')).toBe('oops');
     await fx.makeDue(agent, 'cleans-01');
@@ -74,7 +76,9 @@ describe('RedisMessageCoordinator: retries', () => {
     const first = await sendAndReserve(agent, 'lasterr-11');
     await coordinator.sendMessage(planner, agent, event({}, { messageId: 'lasterr-12' }));
     const second = await coordinator.receive(agent, 30_000);
-    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(
+      'retried',
+    );
     await fx.makeDue(agent, 'lasterr-11');
     const { next } = await coordinator.ackAndReceive(agent, second!.token, 30_000);
     expect(next!.queueMessage).toMatchObject({
@@ -89,7 +93,9 @@ describe('RedisMessageCoordinator: retries', () => {
     const agent = { type: 'transient' };
     const first = await sendAndReserve(agent, 'retry-0001');
     expect(first.token).toMatch(/^\d+:0:retry-0001$/);
-    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(true);
+    expect(await coordinator.nack(agent, first.token, FailureType.TRANSIENT, 'flaky')).toBe(
+      'retried',
+    );
     expect(await coordinator.stats(agent)).toEqual({
       ready: 0,
       delayed: 1,
@@ -123,14 +129,16 @@ describe('RedisMessageCoordinator: retries', () => {
     let delivery = await sendAndReserve(agent, 'retry-0002');
     for (let attempt = 1; attempt <= 2; attempt++) {
       expect(await coordinator.nack(agent, delivery.token, 'transient', `boom ${attempt}`)).toBe(
-        true,
+        'retried',
       );
       expect((await coordinator.stats(agent)).delayed).toBe(1);
       await fx.makeDue(agent, 'retry-0002');
       delivery = (await coordinator.receive(agent, 30_000))!;
       expect(delivery.queueMessage.deliveryAttempts).toBe(attempt);
     }
-    expect(await coordinator.nack(agent, delivery.token, 'transient', 'boom 3')).toBe(true);
+    expect(await coordinator.nack(agent, delivery.token, 'transient', 'boom 3')).toBe(
+      'dead-lettered',
+    );
     expect(await coordinator.stats(agent)).toEqual({
       ready: 0,
       delayed: 0,
@@ -148,7 +156,7 @@ describe('RedisMessageCoordinator: retries', () => {
     const agent = { type: 'permanent' };
     const delivery = await sendAndReserve(agent, 'perm-00001');
     expect(await coordinator.nack(agent, delivery.token, FailureType.PERMANENT, 'bad input')).toBe(
-      true,
+      'dead-lettered',
     );
     expect(await coordinator.stats(agent)).toEqual({
       ready: 0,
@@ -162,7 +170,7 @@ describe('RedisMessageCoordinator: retries', () => {
 
     // A plain string works too, and the failure type is the error when none is given.
     const other = await sendAndReserve(agent, 'perm-00002');
-    expect(await coordinator.nack(agent, other.token, 'permanent')).toBe(true);
+    expect(await coordinator.nack(agent, other.token, 'permanent')).toBe('dead-lettered');
     const dead2 = await coordinator.deadLetters(agent);
     expect(dead2.map((d) => [d.message.messageId, d.lastError])).toEqual([
       ['perm-00001', 'bad input'],
@@ -173,13 +181,13 @@ describe('RedisMessageCoordinator: retries', () => {
   it('a TIMEOUT nack retries like a transient one and records the timeout', async () => {
     const agent = { type: 'timeouts' };
     const delivery = await sendAndReserve(agent, 'tmo-000001');
-    expect(await coordinator.nack(agent, delivery.token, FailureType.TIMEOUT)).toBe(true);
+    expect(await coordinator.nack(agent, delivery.token, FailureType.TIMEOUT)).toBe('retried');
     expect((await coordinator.stats(agent)).delayed).toBe(1);
     expect(await fx.client.hget(fx.keys.queue(agent).errors, 'tmo-000001')).toBe('timeout');
     // The default failure is TRANSIENT.
     await fx.makeDue(agent, 'tmo-000001');
     const again = await coordinator.receive(agent, 30_000);
-    expect(await coordinator.nack(agent, again!.token)).toBe(true);
+    expect(await coordinator.nack(agent, again!.token)).toBe('retried');
     expect(await fx.client.hget(fx.keys.queue(agent).errors, 'tmo-000001')).toBe('transient');
     expect(await fx.client.hget(fx.keys.queue(agent).attempts, 'tmo-000001')).toBe('2');
   });
@@ -190,7 +198,9 @@ describe('RedisMessageCoordinator: retries', () => {
     own.configure({ retryAttempts: 0 });
     expect(own.limits.retryAttempts).toBe(0);
     const delivery = await sendAndReserve(agent, 'once-00001', own);
-    expect(await own.nack(agent, delivery.token, 'transient', 'no second chance')).toBe(true);
+    expect(await own.nack(agent, delivery.token, 'transient', 'no second chance')).toBe(
+      'dead-lettered',
+    );
     expect(await own.stats(agent)).toMatchObject({ delayed: 0, deadLettered: 1 });
     // The instance it was called on only.
     expect(coordinator.limits.retryAttempts).toBe(2);
@@ -229,7 +239,9 @@ describe('RedisMessageCoordinator: retries', () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const nackedAt = Date.now();
       const before = await serverNow();
-      expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(true);
+      expect(await retrying.nack(agent, delivery.token, 'transient', `try ${attempt}`)).toBe(
+        'retried',
+      );
       const after = await serverNow();
       const due = Number(await fx.client.zscore(fx.keys.queue(agent).delayed, 'grow-00001'));
       fromBefore.push(due - before);
@@ -254,7 +266,7 @@ describe('RedisMessageCoordinator: retries', () => {
       expect(ms).toBeGreaterThanOrEqual(expected[i] - 5);
       expect(ms).toBeLessThan(expected[i] + 1_000);
     });
-    expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe(true);
+    expect(await retrying.nack(agent, delivery.token, 'transient', 'try 4')).toBe('dead-lettered');
     const [dead] = await retrying.deadLetters(agent);
     expect(dead).toMatchObject({ deliveryAttempts: 4, lastError: 'try 4' });
   });

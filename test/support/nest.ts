@@ -7,8 +7,8 @@ import {
   AgentMessageEvents,
   type AgentCoordinationRedis,
   type AgentCoordinationModuleOptions,
-  type MessageHandledEvent,
 } from '../../lib/nest';
+import type { MessageHandledEvent } from '../../lib/runtime';
 import { AgentCoordinationLifecycle } from '../../lib/nest/agent-coordination.lifecycle';
 import { eventually, REDIS_URL } from './redis';
 

@@ -7,8 +7,9 @@ export type MessageTypeName = MessageType | `${MessageType}`;
 /** Options of {@link OnAgentMessage}. */
 export interface OnAgentMessageOptions {
   /**
-   * Longest run of the handler: past it the handler's signal fires and the message is
-   * nacked as a `timeout` failure (retried). Default: no limit.
+   * Longest run of the handler: past it the handler's signal fires; once the handler has
+   * settled, a failure is retried as a `timeout` failure (its reservation is kept until then,
+   * so the message never runs twice at once). Default: no limit.
    */
   timeoutMs?: number;
   /**

@@ -1,11 +1,11 @@
-import type { AgentConsumer } from '../../../lib/nest/agent-consumer';
+import type { AgentWorker } from '../../../lib/runtime';
 import { DEFAULT_CONSUMER_OPTIONS } from '../../../lib';
 import type { AgentDefinition } from '../../../lib/nest/agent.definition';
 import type { AgentOptions } from '../../../lib/nest/decorators/agent.decorator';
 import { toRegistrableAgent } from '../../../lib/nest/agent-registration';
 
 const status = { running: true, inFlight: 0, received: 3, consecutiveErrors: 0 };
-const consumer = { status: () => status } as unknown as AgentConsumer;
+const consumer = { status: () => status } as unknown as AgentWorker;
 
 function definition(instance: object, options: Partial<AgentOptions> = {}): AgentDefinition {
   return {

@@ -148,13 +148,17 @@ describe('TracingMessageCoordinator (real Redis)', () => {
     expect(await traced.extend(a, first!.token, 5_000)).toBe(true);
     const next = await traced.ackAndReceive(a, first!.token, 50);
     expect(next.acknowledged).toBe(true);
-    expect(await traced.nack(a, next.next!.token, FailureType.PERMANENT, 'no')).toBe(true);
+    expect(await traced.nack(a, next.next!.token, FailureType.PERMANENT, 'no')).toBe(
+      'dead-lettered',
+    );
     expect(await traced.stats(a)).toMatchObject({ ready: 0, reserved: 0, deadLettered: 1 });
     const dead = await traced.deadLetters(a);
     expect(dead.map((d) => d.lastError)).toEqual(['no']);
     expect(await traced.replayDeadLetters(a)).toBe(1);
     const replayed = await traced.receive(a, 1_000);
-    expect(await traced.nack(a, replayed!.token, FailureType.PERMANENT, 'again')).toBe(true);
+    expect(await traced.nack(a, replayed!.token, FailureType.PERMANENT, 'again')).toBe(
+      'dead-lettered',
+    );
     expect(await traced.purgeDeadLetters(a)).toBe(1);
     traced.configure({ retryAttempts: 5 });
     expect(inner.limits.retryAttempts).toBe(5);

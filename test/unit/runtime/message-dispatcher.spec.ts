@@ -1,6 +1,6 @@
-import { BadRequestException, ForbiddenException, HttpException } from '@nestjs/common';
 import {
   FailureType,
+  HandlerTimeoutError,
   MessageType,
   PermanentMessageError,
   ReservationLostError,
@@ -8,26 +8,27 @@ import {
   type MessageCoordinator,
   type ReceivedMessage,
 } from '../../../lib';
-import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
-import type { AgentDefinition, AgentHandlerDefinition } from '../../../lib/nest/agent.definition';
-import {
-  AgentMessageDispatcher,
-  failureOf,
-  replyIdOf,
-  toPayload,
-} from '../../../lib/nest/agent-message.dispatcher';
-import type { AgentMessageContext } from '../../../lib/nest/agent-message.context';
-import {
-  AgentMessageEvents,
-  type MessageHandledEvent,
-} from '../../../lib/nest/agent-message.events';
-import { DEFAULT_CONSUMER_OPTIONS } from '../../../lib/nest/agent-coordination-options.resolver';
+import type {
+  AgentHandlerEntry,
+  AgentHandlerSet,
+  AgentMessageContext,
+  AgentWorkerOptions,
+  MessageHandledEvent,
+} from '../../../lib/runtime';
+import { resolveWorkerOptions } from '../../../lib/runtime/agent-worker.options';
+import { defaultFailureOf } from '../../../lib/runtime/error-classification';
+import { MessageDispatcher } from '../../../lib/runtime/message.dispatcher';
+import { replyIdOf, toPayload } from '../../../lib/runtime/message-replies';
 
 /** A hand-written coordinator that records calls; only what the dispatcher uses. */
 function fakeCoordinator(overrides: Partial<Record<'extend' | 'ack' | 'nack', jest.Mock>> = {}) {
   const calls = {
     ack: overrides.ack ?? jest.fn().mockResolvedValue(true),
-    nack: overrides.nack ?? jest.fn().mockResolvedValue(true),
+    nack:
+      overrides.nack ??
+      jest.fn((_agent: unknown, _token: string, failure: FailureType) =>
+        Promise.resolve(failure === FailureType.PERMANENT ? 'dead-lettered' : 'retried'),
+      ),
     extend: overrides.extend ?? jest.fn().mockResolvedValue(true),
     sendMessage: jest.fn().mockResolvedValue({ messageId: 'x', delivered: true }),
   };
@@ -58,50 +59,64 @@ function delivery(
   };
 }
 
+/** A handler as the tests write it: `invoke` and `options` as the Nest definitions had them. */
+interface TestHandler {
+  invoke?: (payload: unknown, context: AgentMessageContext) => Promise<unknown>;
+  options?: { timeoutMs?: number; replyWithResult?: boolean };
+}
+
+/** An agent's handlers by message type, and its visibility timeout. */
+interface TestAgent {
+  handlers: AgentHandlerSet;
+  options: Partial<AgentWorkerOptions>;
+}
+
 function agent(
-  handlers: Partial<Record<MessageType, Partial<AgentHandlerDefinition>>>,
+  handlers: Partial<Record<MessageType, TestHandler>>,
   visibilityTimeoutMs = 30,
-): AgentDefinition {
+  options: Partial<AgentWorkerOptions> = {},
+): TestAgent {
+  const entries = new Map(
+    Object.entries(handlers).map(([type, h]): [string, AgentHandlerEntry] => [
+      type,
+      {
+        handle: (payload, context) =>
+          (h.invoke ?? (() => Promise.resolve(undefined)))(payload, context),
+        ...h.options,
+      },
+    ]),
+  );
   return {
-    agentId: { type: 'a', instance: 'default' },
-    name: 'a',
-    instance: {},
-    options: { type: 'a' },
-    consumer: { ...DEFAULT_CONSUMER_OPTIONS, visibilityTimeoutMs },
-    handlers: new Map(
-      Object.entries(handlers).map(([type, h]) => [
-        type as MessageType,
-        {
-          methodName: 'm',
-          options: {},
-          invoke: () => Promise.resolve(undefined),
-          ...h,
-        },
-      ]),
-    ),
+    handlers: {
+      handlerFor: (message) => entries.get(message.messageType),
+      handles: [...entries.keys()].join(', ') || 'none',
+    },
+    options: { visibilityTimeoutMs, ...options },
   };
 }
 
-async function dispatch(
-  def: AgentDefinition,
-  d: ReceivedMessage,
-  coordinator: MessageCoordinator,
-  retryAttempts = 3,
-) {
-  const events = new AgentMessageEvents();
+const silent = { log: () => undefined, warn: () => undefined };
+
+function dispatcherFor(def: TestAgent, coordinator: MessageCoordinator) {
   const handled: MessageHandledEvent[] = [];
-  events.handled$.subscribe((e) => handled.push(e));
-  const dispatcher = new AgentMessageDispatcher({
-    coordinator,
-    events,
-    tracing: AgentTracing.create(null),
-    retryAttempts: () => retryAttempts,
+  const options = resolveWorkerOptions({
+    agent: { type: 'a' },
+    logger: silent,
+    instrumentation: { handled: (e) => handled.push(e) },
+    ...def.options,
   });
-  await dispatcher.dispatch(def, d, new AbortController().signal);
+  return { dispatcher: new MessageDispatcher(coordinator, options, def.handlers), handled };
+}
+
+async function dispatch(def: TestAgent, d: ReceivedMessage, coordinator: MessageCoordinator) {
+  const { dispatcher, handled } = dispatcherFor(def, coordinator);
+  await dispatcher.dispatch(d, new AbortController().signal, (token) =>
+    coordinator.ack({ type: 'a', instance: 'default' }, token),
+  );
   return handled[0];
 }
 
-describe('AgentMessageDispatcher', () => {
+describe('MessageDispatcher', () => {
   it('acks when the handler returns', async () => {
     const { coordinator, calls } = fakeCoordinator();
     const event = await dispatch(
@@ -138,13 +153,13 @@ describe('AgentMessageDispatcher', () => {
     );
   });
 
-  it('nacks transient, tells a retry from a dead letter by the attempt count', async () => {
+  it('nacks transient and reports the outcome the coordinator reports, never its own guess', async () => {
     const failing = agent({
       [MessageType.EVENT]: { invoke: () => Promise.reject(new Error('nope')) },
     });
     const first = fakeCoordinator();
     expect(
-      await dispatch(failing, delivery(MessageType.EVENT, {}, 0), first.coordinator, 1),
+      await dispatch(failing, delivery(MessageType.EVENT, {}, 0), first.coordinator),
     ).toMatchObject({ outcome: 'retried', failed: true });
     expect(first.calls.nack).toHaveBeenCalledWith(
       expect.anything(),
@@ -152,9 +167,10 @@ describe('AgentMessageDispatcher', () => {
       FailureType.TRANSIENT,
       'Error: nope',
     );
-    const last = fakeCoordinator();
+    // The first delivery, yet the coordinator dead-lettered it (its own retry limit is 0).
+    const last = fakeCoordinator({ nack: jest.fn().mockResolvedValue('dead-lettered') });
     expect(
-      await dispatch(failing, delivery(MessageType.EVENT, {}, 1), last.coordinator, 1),
+      await dispatch(failing, delivery(MessageType.EVENT, {}, 0), last.coordinator),
     ).toMatchObject({ outcome: 'dead-lettered' });
   });
 
@@ -208,25 +224,108 @@ describe('AgentMessageDispatcher', () => {
     expect(event).toMatchObject({ outcome: 'unsettled', error: 'reservation lost before ack' });
   });
 
-  it('nacks as TIMEOUT when a handler exceeds its timeoutMs, and aborts its signal', async () => {
+  it('nacks as TIMEOUT once a handler past its timeoutMs fails, after aborting its signal', async () => {
     const { coordinator, calls } = fakeCoordinator();
-    let aborted = false;
+    let abortedAt = 0;
+    let settledAt = 0;
     const def = agent({
       [MessageType.EVENT]: {
         options: { timeoutMs: 20 },
         invoke: (_p: unknown, ctx: AgentMessageContext) =>
-          new Promise((r) =>
-            ctx.signal.addEventListener('abort', () => ((aborted = true), setTimeout(r, 50))),
+          new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => {
+              abortedAt = Date.now();
+              setTimeout(() => {
+                settledAt = Date.now();
+                reject(new Error('gave up'));
+              }, 50);
+            }),
           ),
       },
     });
     await dispatch(def, delivery(MessageType.EVENT), coordinator);
-    expect(aborted).toBe(true);
+    expect(abortedAt).toBeGreaterThan(0);
+    // Settled only once the handler did, at least 50 ms after its signal fired.
+    expect(settledAt - abortedAt).toBeGreaterThanOrEqual(45);
     expect(calls.nack).toHaveBeenCalledWith(
       expect.anything(),
       'tok-1',
       FailureType.TIMEOUT,
       expect.stringMatching(/timed out after 20 ms/),
+    );
+  });
+
+  it('keeps extending past the timeout until the handler settles, and acks one that completes', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    let extensionsAtAbort = -1;
+    const def = agent(
+      {
+        [MessageType.EVENT]: {
+          options: { timeoutMs: 20 },
+          invoke: (_p: unknown, ctx: AgentMessageContext) =>
+            new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', () => {
+                extensionsAtAbort = calls.extend.mock.calls.length;
+                setTimeout(resolve, 120);
+              }),
+            ),
+        },
+      },
+      30,
+    );
+    const event = await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    // The reservation (30 ms) was extended every 10 ms while the handler ran on past its limit.
+    expect(calls.extend.mock.calls.length).toBeGreaterThanOrEqual(extensionsAtAbort + 3);
+    expect(calls.nack).not.toHaveBeenCalled();
+    expect(event).toMatchObject({ outcome: 'acked', failed: false });
+  });
+
+  it('stops extending once the reservation is lost after a timeout, keeping the timeout as the reason', async () => {
+    let timedOut = false;
+    const extend = jest.fn(() => Promise.resolve(!timedOut));
+    const { coordinator } = fakeCoordinator({ extend });
+    let reason: unknown;
+    const def = agent(
+      {
+        [MessageType.EVENT]: {
+          options: { timeoutMs: 20 },
+          invoke: (_p: unknown, ctx: AgentMessageContext) =>
+            new Promise((resolve) =>
+              ctx.signal.addEventListener('abort', () => {
+                timedOut = true;
+                reason = ctx.signal.reason;
+                setTimeout(resolve, 80);
+              }),
+            ),
+        },
+      },
+      15,
+    );
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(reason).toBeInstanceOf(HandlerTimeoutError);
+    // Ticks every 5 ms for 80 ms after the timeout, but the first refused extension is the last.
+    const results = await Promise.all(extend.mock.results.map((r) => r.value as Promise<boolean>));
+    expect(results.filter((kept) => !kept)).toHaveLength(1);
+    expect(results[results.length - 1]).toBe(false);
+  });
+
+  it('dead-letters a handler past its timeout that fails permanently', async () => {
+    const { coordinator, calls } = fakeCoordinator();
+    const def = agent({
+      [MessageType.EVENT]: {
+        options: { timeoutMs: 5 },
+        invoke: (_p: unknown, ctx: AgentMessageContext) =>
+          new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(new PermanentMessageError('no'))),
+          ),
+      },
+    });
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.PERMANENT,
+      'PermanentMessageError: no',
     );
   });
 });
@@ -235,12 +334,10 @@ describe('dispatcher helpers', () => {
   it.each([
     [new PermanentMessageError('x'), FailureType.PERMANENT],
     [new ValidationError('f', 'r', 'd'), FailureType.PERMANENT],
-    [new ForbiddenException(), FailureType.PERMANENT],
-    [new BadRequestException(['a']), FailureType.PERMANENT],
     [new Error('x'), FailureType.TRANSIENT],
     ['a string', FailureType.TRANSIENT],
-  ])('failureOf(%p) is %s', (error, failure) => {
-    expect(failureOf(error)).toBe(failure);
+  ])('defaultFailureOf(%p) is %s', (error, failure) => {
+    expect(defaultFailureOf(error)).toBe(failure);
   });
 
   it('toPayload keeps objects, empties nothing, wraps the rest', () => {
@@ -259,7 +356,7 @@ describe('dispatcher helpers', () => {
   });
 });
 
-describe('AgentMessageDispatcher settling when things go wrong', () => {
+describe('MessageDispatcher settling when things go wrong', () => {
   const requestWithReply = () =>
     delivery(MessageType.REQUEST, { replyTo: { type: 'r', instance: 'x' } });
   const answering = agent({ [MessageType.REQUEST]: { invoke: () => Promise.resolve({ ok: 1 }) } });
@@ -267,14 +364,8 @@ describe('AgentMessageDispatcher settling when things go wrong', () => {
   it('settles through the acknowledge it is given instead of ack', async () => {
     const { coordinator, calls } = fakeCoordinator();
     const acknowledge = jest.fn().mockResolvedValue(true);
-    const dispatcher = new AgentMessageDispatcher({
-      coordinator,
-      events: new AgentMessageEvents(),
-      tracing: AgentTracing.create(null),
-      retryAttempts: () => 3,
-    });
+    const { dispatcher } = dispatcherFor(agent({ [MessageType.EVENT]: {} }), coordinator);
     await dispatcher.dispatch(
-      agent({ [MessageType.EVENT]: {} }),
       delivery(MessageType.EVENT),
       new AbortController().signal,
       acknowledge,
@@ -407,10 +498,7 @@ describe('AgentMessageDispatcher settling when things go wrong', () => {
   });
 
   it.each([
-    [new BadRequestException('plain text'), 'BadRequestException: plain text'],
-    [new BadRequestException({ message: 42 }), 'BadRequestException: Bad Request Exception'],
-    [new HttpException('teapot', 418), 'HttpException: teapot'],
-    [new BadRequestException(['a', 'b']), 'BadRequestException: a; b'],
+    [new Error('plain text'), 'Error: plain text'],
     [{ toString: (): string => 'odd thing' }, 'odd thing'],
   ])('describes a handler failure %p in the dead letter', async (thrown, text) => {
     const { coordinator, calls } = fakeCoordinator();
@@ -422,5 +510,67 @@ describe('AgentMessageDispatcher settling when things go wrong', () => {
     });
     await dispatch(def, delivery(MessageType.EVENT), coordinator);
     expect(calls.nack).toHaveBeenCalledWith(expect.anything(), 'tok-1', expect.anything(), text);
+  });
+});
+
+describe('MessageDispatcher options', () => {
+  class QuotaExceeded extends Error {}
+
+  it('lets classifyError map other error classes, and keeps the default rules for the rest', async () => {
+    const classifyError = (error: unknown) =>
+      error instanceof QuotaExceeded
+        ? { failure: FailureType.PERMANENT, reason: 'quota exceeded for good' }
+        : undefined;
+    const throwing = (error: Error) =>
+      agent({ [MessageType.EVENT]: { invoke: () => Promise.reject(error) } }, 30, {
+        classifyError,
+      });
+    const mapped = fakeCoordinator();
+    await dispatch(
+      throwing(new QuotaExceeded('q')),
+      delivery(MessageType.EVENT),
+      mapped.coordinator,
+    );
+    expect(mapped.calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.PERMANENT,
+      'quota exceeded for good',
+    );
+    const other = fakeCoordinator();
+    await dispatch(throwing(new Error('flaky')), delivery(MessageType.EVENT), other.coordinator);
+    expect(other.calls.nack).toHaveBeenCalledWith(
+      expect.anything(),
+      'tok-1',
+      FailureType.TRANSIENT,
+      'Error: flaky',
+    );
+  });
+
+  it('runs each handler inside the aroundHandler hook and reports received then handled', async () => {
+    const { coordinator } = fakeCoordinator();
+    const seen: string[] = [];
+    const def = agent(
+      {
+        [MessageType.EVENT]: {
+          invoke: () => {
+            seen.push('handler');
+            return Promise.resolve();
+          },
+        },
+      },
+      30,
+      {
+        instrumentation: {
+          received: (event) => seen.push(`received ${event.messageId}`),
+          aroundHandler: async (_agent, message, run) => {
+            seen.push(`around ${message.messageId}`);
+            return run();
+          },
+        },
+      },
+    );
+    await dispatch(def, delivery(MessageType.EVENT), coordinator);
+    expect(seen).toEqual(['received msg-000001', 'around msg-000001', 'handler']);
   });
 });

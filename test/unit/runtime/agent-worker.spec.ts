@@ -1,18 +1,18 @@
-import { Logger } from '@nestjs/common';
 import { getMaxListeners } from 'node:events';
-import { MessageType, RedisMessageCoordinator, type ReceivedMessage } from '../../../lib';
-import { AgentConsumer } from '../../../lib/nest/agent-consumer';
-import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
 import {
-  DEFAULT_CONSUMER_OPTIONS,
-  type ResolvedConsumerOptions,
-} from '../../../lib/nest/agent-coordination-options.resolver';
-import type { AgentDefinition } from '../../../lib/nest/agent.definition';
-import { AgentMessageDispatcher } from '../../../lib/nest/agent-message.dispatcher';
+  ClosedError,
+  ConfigurationError,
+  MessageType,
+  RedisMessageCoordinator,
+  ValidationError,
+  type ReceivedMessage,
+} from '../../../lib';
 import {
-  AgentMessageEvents,
+  AgentWorker,
+  type AgentWorkerOptions,
   type MessageHandledEvent,
-} from '../../../lib/nest/agent-message.events';
+} from '../../../lib/runtime';
+import { MessageDispatcher } from '../../../lib/runtime/message.dispatcher';
 import {
   closeClients,
   createClient,
@@ -31,62 +31,43 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
-describe('AgentConsumer on Redis', () => {
+describe('AgentWorker on Redis', () => {
   const client = createClient();
   const prefix = uniquePrefix('consumer');
   const coordinator = new RedisMessageCoordinator(client, { keyPrefix: prefix });
-  const consumers: AgentConsumer[] = [];
+  const workers: AgentWorker[] = [];
+  const silent = { log: () => undefined, warn: () => undefined };
 
   afterEach(async () => {
-    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+    await Promise.all(workers.splice(0).map((w) => w.close()));
     jest.restoreAllMocks();
     await deleteKeys(client, prefix);
   });
 
-  beforeAll(() => {
-    Logger.overrideLogger(false);
-  });
-
   afterAll(async () => {
-    Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']);
     await coordinator.close();
     await closeClients();
   });
 
   function start(
     handle: (payload: Record<string, unknown>) => Promise<void> | void,
-    consumer: Partial<ResolvedConsumerOptions> = {},
-  ): { loop: AgentConsumer; handled: MessageHandledEvent[] } {
-    const definition: AgentDefinition = {
-      agentId: AGENT,
-      name: AGENT.type,
-      instance: {},
-      options: { type: AGENT.type },
-      consumer: { ...DEFAULT_CONSUMER_OPTIONS, receiveWaitMs: 200, ...consumer },
-      handlers: new Map([
-        [
-          MessageType.EVENT,
-          {
-            methodName: 'handle',
-            options: {},
-            invoke: async (payload: unknown) => {
-              await handle(payload as Record<string, unknown>);
-            },
-          },
-        ],
-      ]),
-    };
-    const events = new AgentMessageEvents();
+    options: Partial<AgentWorkerOptions> = {},
+  ): { loop: AgentWorker; handled: MessageHandledEvent[] } {
     const handled: MessageHandledEvent[] = [];
-    events.handled$.subscribe((event) => handled.push(event));
-    const dispatcher = new AgentMessageDispatcher({
+    const loop = new AgentWorker(
       coordinator,
-      events,
-      tracing: AgentTracing.create(null),
-      retryAttempts: () => 3,
-    });
-    const loop = new AgentConsumer(definition, coordinator, dispatcher);
-    consumers.push(loop);
+      {
+        agent: AGENT,
+        receiveWaitMs: 200,
+        logger: silent,
+        instrumentation: { handled: (event) => handled.push(event) },
+        ...options,
+      },
+      async (payload) => {
+        await handle(payload);
+      },
+    );
+    workers.push(loop);
     loop.start();
     return { loop, handled };
   }
@@ -152,11 +133,11 @@ describe('AgentConsumer on Redis', () => {
   });
 
   it('lets more than ten running handlers listen to its shutdown signal without a leak warning', async () => {
-    const dispatch = jest.spyOn(AgentMessageDispatcher.prototype, 'dispatch');
+    const dispatch = jest.spyOn(MessageDispatcher.prototype, 'dispatch');
     expect(await peakConcurrency(24, 12, 20)).toBe(12);
     // Every running handler adds one listener to the signal the loop hands the dispatcher:
     // Node warns of a leak past its limit, which must allow the whole concurrency.
-    const abandon = dispatch.mock.calls[0][2];
+    const abandon = dispatch.mock.calls[0][1];
     expect(getMaxListeners(abandon)).toBeGreaterThanOrEqual(12);
   });
 
@@ -183,7 +164,7 @@ describe('AgentConsumer on Redis', () => {
     const ackAndReceive = jest.spyOn(coordinator, 'ackAndReceive');
     const { loop, handled } = start(() => blocker.wait, { concurrency: 1 });
     expect(await eventually(() => loop.status().inFlight === 1)).toBe(true);
-    const stopped = loop.stop();
+    const stopped = loop.close();
     blocker.open();
     expect(await stopped).toEqual({ abandoned: 0 });
     expect(handled.map((event) => event.outcome)).toEqual(['acked']);
@@ -203,7 +184,7 @@ describe('AgentConsumer on Redis', () => {
     });
     expect(await eventually(() => loop.status().inFlight === 1)).toBe(true);
     const abandonedBefore = handled.length;
-    expect(await loop.stop()).toEqual({ abandoned: 1 });
+    expect(await loop.close()).toEqual({ abandoned: 1 });
     expect(abandonedBefore).toBe(0);
     expect(loop.status()).toMatchObject({ running: false, received: 1 });
     expect((await coordinator.stats(AGENT)).reserved).toBe(1);
@@ -220,7 +201,7 @@ describe('AgentConsumer on Redis', () => {
     expect(recover).not.toHaveBeenCalled();
   });
 
-  it('a receive that fails because the consumer is stopping is no error', async () => {
+  it('a receive that fails because the worker is closing is no error', async () => {
     jest.spyOn(coordinator, 'receive').mockImplementation((_agent, _visibility, options) => {
       const signal = options!.signal!;
       return new Promise((_resolve, reject) => {
@@ -231,7 +212,7 @@ describe('AgentConsumer on Redis', () => {
     });
     const { loop } = start(() => undefined);
     expect(await eventually(() => loop.status().running)).toBe(true);
-    expect(await loop.stop()).toEqual({ abandoned: 0 });
+    expect(await loop.close()).toEqual({ abandoned: 0 });
     expect(loop.status().consecutiveErrors).toBe(0);
   });
 
@@ -246,5 +227,48 @@ describe('AgentConsumer on Redis', () => {
     expect(await eventually(() => handled.length === 1)).toBe(true);
     expect(loop.status().consecutiveErrors).toBe(0);
     expect(loop.status().received).toBe(1);
+  });
+});
+
+describe('AgentWorker options and lifecycle', () => {
+  const coordinator = {} as RedisMessageCoordinator;
+  const handler = (): undefined => undefined;
+
+  it('fills in the documented defaults', () => {
+    const worker = new AgentWorker(coordinator, { agent: { type: 'w' } }, handler);
+    expect(worker.agent).toEqual({ type: 'w', instance: 'default' });
+    expect(worker.options).toMatchObject({
+      concurrency: 1,
+      visibilityTimeoutMs: 30_000,
+      shutdownTimeoutMs: 10_000,
+      recoverIntervalMs: 5_000,
+      handlerTimeoutMs: undefined,
+      logger: console,
+    });
+    expect(worker.options.classifyError(new Error('x'))).toBeUndefined();
+  });
+
+  it('rejects bad options with typed errors naming the field', () => {
+    const make =
+      (options: unknown, h: unknown = handler) =>
+      () =>
+        new AgentWorker(coordinator, options as AgentWorkerOptions, h as typeof handler);
+    expect(make(null)).toThrow(ConfigurationError);
+    expect(make({ agent: { type: 'bad id!' } })).toThrow(ValidationError);
+    expect(make({ agent: { type: 'w' }, concurrency: 0 })).toThrow(/concurrency/);
+    expect(make({ agent: { type: 'w' }, visibilityTimeoutMs: 1.5 })).toThrow(/visibilityTimeoutMs/);
+    expect(make({ agent: { type: 'w' }, handlerTimeoutMs: 0 })).toThrow(/handlerTimeoutMs/);
+    expect(make({ agent: { type: 'w' }, classifyError: 'permanent' })).toThrow(/classifyError/);
+    expect(make({ agent: { type: 'w' } }, 'not a handler')).toThrow(/handler/);
+    expect(make({ agent: { type: 'w' } }, { handles: 'x' })).toThrow(ConfigurationError);
+  });
+
+  it('closes once, returns the same result again, and cannot start after closing', async () => {
+    const worker = new AgentWorker(coordinator, { agent: { type: 'w' } }, handler);
+    const first = worker.close();
+    expect(worker.close()).toBe(first);
+    expect(await first).toEqual({ abandoned: 0 });
+    expect(() => worker.start()).toThrow(ClosedError);
+    expect(worker.status().running).toBe(false);
   });
 });

@@ -1,0 +1,237 @@
+import { setMaxListeners } from 'node:events';
+import { sleep } from '../common/sleep';
+import { ClosedError, ConfigurationError, OperationAbortedError } from '../errors';
+import type { MessageCoordinator } from '../messaging/message-coordinator';
+import { formatAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import type { ReceivedMessage } from '../messaging/models/queue-message';
+import {
+  resolveWorkerOptions,
+  type AgentWorkerOptions,
+  type ResolvedWorkerOptions,
+} from './agent-worker.options';
+import { MessageDispatcher } from './message.dispatcher';
+import { singleHandler, type AgentHandlerSet, type AgentMessageHandler } from './message-handler';
+
+/** What a worker is doing, for status snapshots and health checks. */
+export interface AgentWorkerStatus {
+  /** The loop is receiving. */
+  running: boolean;
+  /** Deliveries whose handlers are running. */
+  inFlight: number;
+  /** Deliveries taken since start. */
+  received: number;
+  /** Consecutive Redis failures of the loop (0 when healthy). */
+  consecutiveErrors: number;
+}
+
+/** What {@link AgentWorker.close} found. */
+export interface AgentWorkerCloseResult {
+  /** Deliveries still running when the grace period ran out, left reserved for recovery. */
+  abandoned: number;
+}
+
+/**
+ * Runs one agent's receive loop in any Node program: the one loop of the package (the Nest
+ * module's consumers are workers too).
+ *
+ * A single loop reserves messages with a blocking `receive` while fewer than `concurrency`
+ * handlers run; each handled message is acknowledged with `ackAndReceive`, which reserves the
+ * agent's next message in the same round trip, so a busy agent runs up to `concurrency` chains
+ * of handlers at one round trip per message and waits on one blocking connection only.
+ * Expired reservations are returned to the queue every `recoverIntervalMs`, busy or not.
+ * {@link close} interrupts the wait, drains running handlers for up to `shutdownTimeoutMs`,
+ * and leaves anything unfinished reserved for the next consumer.
+ *
+ * The worker never closes the coordinator it was given.
+ */
+export class AgentWorker {
+  /** The validated options, defaults filled in. */
+  readonly options: Readonly<ResolvedWorkerOptions>;
+  private readonly dispatcher: MessageDispatcher;
+  private readonly stopReceiving = new AbortController();
+  private readonly abandon = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+  private closing: Promise<AgentWorkerCloseResult> | undefined;
+  private lastRecovery = Number.NEGATIVE_INFINITY;
+  private received = 0;
+  private consecutiveErrors = 0;
+  private readonly stopping = aborted(this.stopReceiving.signal);
+
+  /**
+   * @param handler one function for every message, or a set that picks one per message
+   * @throws ValidationError for a bad agent id; ConfigurationError for other bad options
+   */
+  constructor(
+    private readonly coordinator: MessageCoordinator,
+    options: AgentWorkerOptions,
+    handler: AgentMessageHandler | AgentHandlerSet,
+  ) {
+    this.options = resolveWorkerOptions(options);
+    if (typeof handler !== 'function' && typeof handler?.handlerFor !== 'function') {
+      throw new ConfigurationError(
+        'handler',
+        'isFunction',
+        'must be a function or an object with handlerFor()',
+      );
+    }
+    const handlers = typeof handler === 'function' ? singleHandler(handler) : handler;
+    this.dispatcher = new MessageDispatcher(coordinator, this.options, handlers);
+    // Each running handler listens to `abandon`: allow the whole concurrency, and a margin,
+    // before Node reports a listener leak.
+    setMaxListeners(this.options.concurrency + 10, this.abandon.signal);
+  }
+
+  /** The agent this worker serves. */
+  get agent(): ResolvedAgentId {
+    return this.options.agent;
+  }
+
+  /**
+   * Starts the loop (once).
+   *
+   * @throws ClosedError after {@link close}
+   */
+  start(): void {
+    if (this.stopReceiving.signal.aborted) throw new ClosedError('AgentWorker');
+    this.loop ??= this.run();
+  }
+
+  /** A snapshot of the loop's state. */
+  status(): AgentWorkerStatus {
+    return {
+      running: this.loop !== undefined && !this.stopReceiving.signal.aborted,
+      inFlight: this.inFlight.size,
+      received: this.received,
+      consecutiveErrors: this.consecutiveErrors,
+    };
+  }
+
+  /**
+   * Stops receiving and waits for running handlers up to `shutdownTimeoutMs`; what did not
+   * finish stays reserved and is recovered by the next consumer. Calling it again returns
+   * the same result.
+   */
+  close(): Promise<AgentWorkerCloseResult> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<AgentWorkerCloseResult> {
+    const { shutdownTimeoutMs, logger } = this.options;
+    this.stopReceiving.abort();
+    await this.loop;
+    const drained = await settleWithin([...this.inFlight], shutdownTimeoutMs);
+    if (drained) return { abandoned: 0 };
+    const abandoned = this.inFlight.size;
+    this.abandon.abort(new OperationAbortedError('message handler', 'shutdown'));
+    logger.warn(
+      `${formatAgentId(this.agent)}: ${abandoned} handler(s) still running after ${shutdownTimeoutMs} ms; their messages stay reserved and will be recovered`,
+    );
+    return { abandoned };
+  }
+
+  private async run(): Promise<void> {
+    const { concurrency, visibilityTimeoutMs, receiveWaitMs, errorBackoffMs } = this.options;
+    const signal = this.stopReceiving.signal;
+    while (!signal.aborted) {
+      try {
+        await this.recoverWhenDue();
+        if (this.inFlight.size >= concurrency) {
+          await this.untilSlotOrRecovery();
+          continue;
+        }
+        const delivery = await this.coordinator.receive(this.agent, visibilityTimeoutMs, {
+          waitMs: receiveWaitMs,
+          signal,
+        });
+        this.consecutiveErrors = 0;
+        if (delivery) this.startChain(delivery);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.consecutiveErrors += 1;
+        this.options.logger.warn(
+          `${formatAgentId(this.agent)}: receive failed: ${(error as Error).message}`,
+        );
+        await sleep(errorBackoffMs, signal);
+      }
+    }
+  }
+
+  /**
+   * Handles `first`, then whatever the acknowledgement reserved next, until the queue has
+   * nothing ready or the worker stops. A message reserved while stopping is handled like
+   * any other: nothing is dropped.
+   */
+  private startChain(first: ReceivedMessage): void {
+    const chain = (async () => {
+      let delivery: ReceivedMessage | null = first;
+      while (delivery) {
+        this.received += 1;
+        let next: ReceivedMessage | null = null;
+        await this.dispatcher.dispatch(delivery, this.abandon.signal, async (token) => {
+          if (this.stopReceiving.signal.aborted) return this.coordinator.ack(this.agent, token);
+          const result = await this.coordinator.ackAndReceive(
+            this.agent,
+            token,
+            this.options.visibilityTimeoutMs,
+          );
+          next = result.next;
+          return result.acknowledged;
+        });
+        delivery = next;
+      }
+    })().finally(() => this.inFlight.delete(chain));
+    this.inFlight.add(chain);
+  }
+
+  /** Waits until a chain ends, the worker stops, or the next recovery is due. */
+  private async untilSlotOrRecovery(): Promise<void> {
+    const interval = this.options.recoverIntervalMs;
+    const cancel = new AbortController();
+    const waits: Promise<void>[] = [...this.inFlight, this.stopping];
+    if (interval > 0) {
+      const due = this.lastRecovery + interval - Date.now();
+      waits.push(sleep(Math.max(0, due), cancel.signal));
+    }
+    try {
+      await Promise.race(waits);
+    } finally {
+      cancel.abort();
+    }
+  }
+
+  private async recoverWhenDue(): Promise<void> {
+    const interval = this.options.recoverIntervalMs;
+    if (interval === 0 || Date.now() - this.lastRecovery < interval) return;
+    this.lastRecovery = Date.now();
+    const moved = await this.coordinator.recoverPending(this.agent);
+    if (moved > 0) {
+      this.options.logger.log(
+        `${formatAgentId(this.agent)}: recovered ${moved} expired reservation(s)`,
+      );
+    }
+  }
+}
+
+/** Whether every task settled within `ms`; the timer never keeps the process alive. */
+async function settleWithin(tasks: Promise<unknown>[], ms: number): Promise<boolean> {
+  if (tasks.length === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([Promise.allSettled(tasks).then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when `signal` fires; made before it can have fired. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+}
