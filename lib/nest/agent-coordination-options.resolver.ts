@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../common/wait-for-redis';
 import { assertInteger, assertKeyPrefix } from '../common/validate';
 import type {
   AgentConsumerOptions,
@@ -40,6 +41,7 @@ export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
 /** Module options after validation, with defaults filled in. */
 export interface ResolvedModuleOptions {
   connection: AgentCoordinationConnection;
+  connectTimeoutMs: number;
   keyPrefix: string;
   coordinator: NonNullable<AgentCoordinationModuleOptions['coordinator']>;
   registry: NonNullable<AgentCoordinationModuleOptions['registry']>;
@@ -52,6 +54,7 @@ export interface ResolvedModuleOptions {
 
 const KNOWN_OPTIONS = new Set([
   'connection',
+  'connectTimeoutMs',
   'keyPrefix',
   'coordinator',
   'registry',
@@ -129,6 +132,12 @@ export function resolveModuleOptions(
   });
   return {
     connection: options.connection,
+    connectTimeoutMs: assertInteger(
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      'connectTimeoutMs',
+      1,
+      DAY_MS,
+    ),
     keyPrefix,
     coordinator: options.coordinator ?? {},
     registry: options.registry ?? {},
