@@ -99,7 +99,6 @@ export const agentCoordinationCoreProviders: Provider[] = [
     ) =>
       new CircuitBreakerRegistry(redis.client, {
         logger,
-        onError: (error) => logger.debug(`circuit breaker on local state: ${error.message}`),
         ...options.breakers,
         keyPrefix: options.keyPrefix,
       }),

@@ -15,6 +15,7 @@ import {
 } from '../messaging/models/agent-message';
 import { FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';
+import { withStack } from './agent-coordination.logger';
 import type { AgentTracing } from './agent-coordination.tracing';
 import { HandlerTimeoutError, ReservationLostError } from './agent-coordination.errors';
 import type { AgentDefinition, AgentHandlerDefinition } from './agent.definition';
@@ -32,6 +33,8 @@ type HandlerResult =
 interface Settlement {
   outcome: MessageOutcome;
   error?: string;
+  /** The handler's error, for the stack in the log line. */
+  cause?: unknown;
 }
 
 /**
@@ -97,14 +100,15 @@ export class AgentMessageDispatcher {
         ? { outcome: 'unsettled', error: 'shutdown grace period ran out; left for recovery' }
         : await this.settle(agent, handler, delivery, result, acknowledge);
     }
-    if (settlement.outcome === 'unsettled' || settlement.outcome === 'dead-lettered') {
-      this.logger.warn(
-        `${formatAgentId(agent.agentId)}: message ${message.messageId} ${settlement.outcome}: ${settlement.error}`,
-      );
+    const { cause, ...settled } = settlement;
+    const line = `${formatAgentId(agent.agentId)}: message ${message.messageId} ${settled.outcome}: ${settled.error}`;
+    if (settled.outcome === 'retried') this.logger.debug(withStack(line, cause));
+    if (settled.outcome === 'unsettled' || settled.outcome === 'dead-lettered') {
+      this.logger.warn(withStack(line, cause));
     }
     this.deps.events.emitHandled({
       ...base,
-      ...settlement,
+      ...settled,
       handled: handler !== undefined,
       failed,
       durationMs: performance.now() - started,
@@ -184,7 +188,9 @@ export class AgentMessageDispatcher {
     result: HandlerResult,
     acknowledge: Acknowledge,
   ): Promise<Settlement> {
-    if (!result.ok) return this.nack(agent, delivery, result.failure, describe(result.error));
+    if (!result.ok) {
+      return this.nack(agent, delivery, result.failure, describe(result.error), result.error);
+    }
     const message = delivery.queueMessage.message;
     try {
       if (needsReply(message, handler)) {
@@ -216,13 +222,14 @@ export class AgentMessageDispatcher {
     delivery: ReceivedMessage,
     failure: FailureType,
     error: string,
+    cause?: unknown,
   ): Promise<Settlement> {
     try {
       const done = await this.deps.coordinator.nack(agent.agentId, delivery.token, failure, error);
       if (!done) return { outcome: 'unsettled', error: `reservation lost before nack (${error})` };
       const attempts = delivery.queueMessage.deliveryAttempts + 1;
       const dead = failure === FailureType.PERMANENT || attempts > this.deps.retryAttempts();
-      return { outcome: dead ? 'dead-lettered' : 'retried', error };
+      return { outcome: dead ? 'dead-lettered' : 'retried', error, cause };
     } catch (nackError) {
       return { outcome: 'unsettled', error: `nack failed: ${describe(nackError)} (${error})` };
     }

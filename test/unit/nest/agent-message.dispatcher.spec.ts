@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, Logger } from '@nestjs/common';
 import {
   FailureType,
   MessageType,
@@ -156,6 +156,31 @@ describe('AgentMessageDispatcher', () => {
     expect(
       await dispatch(failing, delivery(MessageType.EVENT, {}, 1), last.coordinator, 1),
     ).toMatchObject({ outcome: 'dead-lettered' });
+  });
+
+  it("logs a retry at debug and a dead letter at warn, with the handler error's stack", async () => {
+    const nope = new Error('nope');
+    const failing = agent({ [MessageType.EVENT]: { invoke: () => Promise.reject(nope) } });
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const first = fakeCoordinator();
+      const retried = await dispatch(failing, delivery(MessageType.EVENT), first.coordinator, 1);
+      expect(debug.mock.calls).toEqual([
+        [`a/default: message msg-000001 retried: Error: nope\n${nope.stack}`],
+      ]);
+      expect(warn).not.toHaveBeenCalled();
+      expect(retried).not.toHaveProperty('cause');
+      const last = fakeCoordinator();
+      await dispatch(failing, delivery(MessageType.EVENT, {}, 1), last.coordinator, 1);
+      expect(warn.mock.calls).toEqual([
+        [`a/default: message msg-000001 dead-lettered: Error: nope\n${nope.stack}`],
+      ]);
+      expect(debug).toHaveBeenCalledTimes(1);
+    } finally {
+      debug.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   it('dead-letters a message type without handler, naming the type and the handled ones', async () => {
