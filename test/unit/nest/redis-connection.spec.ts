@@ -107,6 +107,7 @@ describe('the module connection (real Redis)', () => {
     expect(own.status).toBe('end');
     const ended = new Redis(REDIS_URL);
     await ended.quit();
+    expect(await eventually(() => ended.status === 'end', 2_000)).toBe(true);
     await expect(openConnection(ended, 10_000, silentLogger)).rejects.toThrow(
       /the connection ended/,
     );
