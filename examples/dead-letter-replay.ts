@@ -1,7 +1,7 @@
 // A message that keeps failing lands in the dead-letter queue; an operator replays it.
 // Run: npx ts-node --transpile-only examples/dead-letter-replay.ts
 import Redis from 'ioredis';
-import { AgentWorker, MessageType, RedisMessageCoordinator } from '../lib';
+import { AgentWorker, MessageType, RedisMessageCoordinator, silentLogger } from '../lib';
 
 async function main(): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     coordinator,
     {
       agent: worker,
-      logger: { log: () => undefined, warn: () => undefined },
+      logger: silentLogger,
       instrumentation: {
         handled: (event) => {
           console.log(`delivery ${event.attempt} failed`);

@@ -12,3 +12,5 @@ export {
 } from './common/key-layout';
 export type { RedisClient } from './common/redis-client';
 export { validateDto, serialisePayload, type PayloadLimits } from './common/validate';
+export { silentLogger, type CoordinationLogger } from './common/logger';
+export { waitForRedis, DEFAULT_CONNECT_TIMEOUT_MS } from './common/wait-for-redis';

@@ -11,6 +11,8 @@ export const ErrorCode = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** Redis failed or could not be reached: {@link RedisOperationError}. */
   REDIS_ERROR: 'REDIS_ERROR',
+  /** Redis was not ready within the start-up timeout: {@link RedisConnectionError}. */
+  REDIS_UNAVAILABLE: 'REDIS_UNAVAILABLE',
   /** No RESPONSE arrived in time: {@link RequestTimeoutError}. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** A Lua script answered with an unknown code: {@link UnexpectedScriptResultError}. */

@@ -3,3 +3,4 @@ export * from './validation.error';
 export * from './runtime.errors';
 export * from './resilience.errors';
 export * from './handler.errors';
+export * from './connection.errors';

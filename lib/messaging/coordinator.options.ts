@@ -1,6 +1,7 @@
 import { assertInteger, assertKeyPrefix } from '../common/validate';
 import { stripUndefined } from '../common/objects';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
+import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
 import type { CoordinatorLimits } from './message-coordinator';
 
@@ -21,6 +22,11 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
   pollIntervalMs?: number;
   /** Expired reservations moved per script call in `recoverPending`. Default 100. */
   recoverBatchSize?: number;
+  /**
+   * Hears about the connections the coordinator opens (blocking receives): one line when
+   * Redis stops answering, one when it answers again. Default {@link silentLogger}.
+   */
+  logger?: CoordinationLogger;
 }
 
 /** Defaults of {@link CoordinatorLimits} (SPEC §2). */
@@ -96,6 +102,7 @@ export interface ResolvedCoordinatorOptions {
   blockingReceive: boolean | undefined;
   pollIntervalMs: number;
   recoverBatchSize: number;
+  logger: CoordinationLogger;
 }
 
 /**
@@ -133,5 +140,6 @@ export function resolveCoordinatorOptions(
       1,
       10_000,
     ),
+    logger: options.logger ?? silentLogger,
   };
 }

@@ -104,7 +104,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     this.options = resolveCoordinatorOptions(options);
     this.keys = new KeyLayout(this.options.keyPrefix);
     const blocking = this.options.blockingReceive ?? !redis.constructor.name.includes('Mock');
-    this.waiter = new WakeWaiter(redis, blocking, this.options.pollIntervalMs);
+    this.waiter = new WakeWaiter(redis, blocking, this.options.pollIntervalMs, this.options.logger);
     this.subscriptions = new SubscriptionStore(redis, this.keys);
     this.inbox = new ReplyInbox({
       receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),

@@ -1,10 +1,13 @@
 import { sleep } from '../common/sleep';
+import { duplicateWatched } from '../common/connection-monitor';
+import { silentLogger, type CoordinationLogger } from '../common/logger';
 import type { RedisClient } from '../common/redis-client';
 
 /**
  * Waits for an agent's wake marker. Blocking clients wait in `BLPOP` on connections
  * duplicated from the caller's (one per concurrent waiter, kept for reuse); clients that
- * cannot block (ioredis-mock) poll the marker in short steps instead.
+ * cannot block (ioredis-mock) poll the marker in short steps instead. Each duplicated
+ * connection reports its trouble to `logger` (once per state), never as an unhandled error.
  */
 export class WakeWaiter {
   private readonly idle: RedisClient[] = [];
@@ -15,6 +18,7 @@ export class WakeWaiter {
     private readonly client: RedisClient,
     private readonly blocking: boolean,
     private readonly pollIntervalMs: number,
+    private readonly logger: CoordinationLogger = silentLogger,
   ) {}
 
   /** Resolves when the marker was taken, `ms` passed, or `signal` fired. */
@@ -25,7 +29,7 @@ export class WakeWaiter {
       await sleep(Math.min(ms, this.pollIntervalMs), signal, true);
       return;
     }
-    const connection = this.idle.pop() ?? this.client.duplicate();
+    const connection = this.idle.pop() ?? duplicateWatched(this.client, this.logger);
     this.busy.add(connection);
     const onAbort = (): void => connection.disconnect();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { assertKeyPrefix } from '../common/validate';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../common/wait-for-redis';
+import { assertInteger, assertKeyPrefix } from '../common/validate';
 import type {
   AgentConsumerOptions,
   AgentCoordinationConnection,
@@ -13,6 +14,9 @@ import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.confi
 import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
 import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
+
+/** The longest wait an option may name. */
+const DAY_MS = 86_400_000;
 
 /** {@link AgentConsumerOptions} with every default filled in. */
 export type ResolvedConsumerOptions = Required<AgentConsumerOptions>;
@@ -34,6 +38,7 @@ export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
 /** Module options after validation, with defaults filled in. */
 export interface ResolvedModuleOptions {
   connection: AgentCoordinationConnection;
+  connectTimeoutMs: number;
   keyPrefix: string;
   coordinator: NonNullable<AgentCoordinationModuleOptions['coordinator']>;
   registry: NonNullable<AgentCoordinationModuleOptions['registry']>;
@@ -46,6 +51,7 @@ export interface ResolvedModuleOptions {
 
 const KNOWN_OPTIONS = new Set([
   'connection',
+  'connectTimeoutMs',
   'keyPrefix',
   'coordinator',
   'registry',
@@ -115,6 +121,12 @@ export function resolveModuleOptions(
   });
   return {
     connection: options.connection,
+    connectTimeoutMs: assertInteger(
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      'connectTimeoutMs',
+      1,
+      DAY_MS,
+    ),
     keyPrefix,
     coordinator: options.coordinator ?? {},
     registry: options.registry ?? {},

@@ -16,6 +16,9 @@ export const AGENT_MESSAGE_CONTEXT_TYPE = 'agent-message';
 /** Injection token of the Redis connection the module uses. */
 export const AGENT_COORDINATION_REDIS = Symbol('AGENT_COORDINATION_REDIS');
 
+/** Injection token of the core's logger, backed by Nest's `Logger` (one per module). */
+export const AGENT_COORDINATION_LOGGER = Symbol('AGENT_COORDINATION_LOGGER');
+
 /** Injection token of the validated, defaulted module options. */
 export const AGENT_COORDINATION_RESOLVED_OPTIONS = Symbol('AGENT_COORDINATION_RESOLVED_OPTIONS');
 

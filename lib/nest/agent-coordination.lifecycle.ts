@@ -6,12 +6,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import type { CoordinationLogger } from '../common/logger';
 import { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../messaging/models/agent-id';
 import { AgentRegistry } from '../registry/agent-registry';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
+  AGENT_COORDINATION_LOGGER,
   AGENT_COORDINATION_REDIS,
 } from './agent-coordination.constants';
 import { AgentTracing } from './agent-coordination.tracing';
@@ -46,6 +48,7 @@ export class AgentCoordinationLifecycle
     private readonly events: AgentMessageEvents,
     private readonly tracing: AgentTracing,
     @Inject(AGENT_COORDINATION_REDIS) private readonly redis: AgentCoordinationRedis,
+    @Inject(AGENT_COORDINATION_LOGGER) private readonly coreLogger: CoordinationLogger,
   ) {}
 
   /**
@@ -68,7 +71,12 @@ export class AgentCoordinationLifecycle
 
   private async startAgents(): Promise<void> {
     const agents = this.explorer.explore();
-    const deps = { coordinator: this.coordinator, events: this.events, tracing: this.tracing };
+    const deps = {
+      coordinator: this.coordinator,
+      events: this.events,
+      tracing: this.tracing,
+      logger: this.coreLogger,
+    };
     const workers = agents.map((agent) => ({ agent, worker: createAgentWorker(agent, deps) }));
     this.workers = workers.map(({ worker }) => worker);
     for (const { agent, worker } of workers) {

@@ -53,6 +53,11 @@ export interface AgentCoordinationTracingOptions {
 export interface AgentCoordinationModuleOptions {
   /** The Redis connection (see {@link AgentCoordinationConnection}). */
   connection: AgentCoordinationConnection;
+  /**
+   * How long start-up waits for Redis to be ready before bootstrap fails with a
+   * `RedisConnectionError` naming the address. Default 30 000 ms.
+   */
+  connectTimeoutMs?: number;
   /** Prefix of every key the module writes. Default `ao`. */
   keyPrefix?: string;
   /** Limits of the message coordinator (queue size, retries, backoff, de-duplication, payload size). */

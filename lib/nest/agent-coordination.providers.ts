@@ -4,8 +4,10 @@ import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator'
 import { AgentRegistry } from '../registry/agent-registry';
 import { RedisAgentRegistry } from '../registry/redis-agent-registry';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
+import type { CoordinationLogger } from '../common/logger';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
+  AGENT_COORDINATION_LOGGER,
   AGENT_COORDINATION_REDIS,
   AGENT_COORDINATION_RESOLVED_OPTIONS,
 } from './agent-coordination.constants';
@@ -15,14 +17,15 @@ import {
   resolveModuleOptions,
   type ResolvedModuleOptions,
 } from './agent-coordination-options.resolver';
+import { createNestCoordinationLogger } from './agent-coordination.logger';
 import { AgentTracing } from './agent-coordination.tracing';
 import { openConnection, type AgentCoordinationRedis } from './redis-connection';
 import { TracingMessageCoordinator } from './tracing-message-coordinator';
 
 /**
  * The providers that build the framework-free core from the module options: validated
- * options, the connection, the coordinator (wrapped for tracing when on), the registry and
- * the circuit breakers.
+ * options, the logger, the connection (ready, or bootstrap fails), the coordinator (wrapped
+ * for tracing when on), the registry and the circuit breakers, all logging through Nest.
  */
 export const agentCoordinationCoreProviders: Provider[] = [
   {
@@ -31,18 +34,32 @@ export const agentCoordinationCoreProviders: Provider[] = [
     inject: [AGENT_COORDINATION_MODULE_OPTIONS],
   },
   {
+    provide: AGENT_COORDINATION_LOGGER,
+    useFactory: () => createNestCoordinationLogger(),
+  },
+  {
     provide: AGENT_COORDINATION_REDIS,
-    useFactory: (options: ResolvedModuleOptions) => openConnection(options.connection),
-    inject: [AGENT_COORDINATION_RESOLVED_OPTIONS],
+    useFactory: (options: ResolvedModuleOptions, logger: CoordinationLogger) =>
+      openConnection(options.connection, options.connectTimeoutMs, logger),
+    inject: [AGENT_COORDINATION_RESOLVED_OPTIONS, AGENT_COORDINATION_LOGGER],
   },
   {
     provide: AGENT_COORDINATION_CORE_COORDINATOR,
-    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
+    useFactory: (
+      redis: AgentCoordinationRedis,
+      options: ResolvedModuleOptions,
+      logger: CoordinationLogger,
+    ) =>
       new RedisMessageCoordinator(redis.client, {
+        logger,
         ...options.coordinator,
         keyPrefix: options.keyPrefix,
       }),
-    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+    inject: [
+      AGENT_COORDINATION_REDIS,
+      AGENT_COORDINATION_RESOLVED_OPTIONS,
+      AGENT_COORDINATION_LOGGER,
+    ],
   },
   {
     provide: AgentTracing,
@@ -57,17 +74,38 @@ export const agentCoordinationCoreProviders: Provider[] = [
   },
   {
     provide: AgentRegistry,
-    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
-      new RedisAgentRegistry(redis.client, { ...options.registry, keyPrefix: options.keyPrefix }),
-    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+    useFactory: (
+      redis: AgentCoordinationRedis,
+      options: ResolvedModuleOptions,
+      logger: CoordinationLogger,
+    ) =>
+      new RedisAgentRegistry(redis.client, {
+        logger,
+        ...options.registry,
+        keyPrefix: options.keyPrefix,
+      }),
+    inject: [
+      AGENT_COORDINATION_REDIS,
+      AGENT_COORDINATION_RESOLVED_OPTIONS,
+      AGENT_COORDINATION_LOGGER,
+    ],
   },
   {
     provide: CircuitBreakerRegistry,
-    useFactory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
+    useFactory: (
+      redis: AgentCoordinationRedis,
+      options: ResolvedModuleOptions,
+      logger: CoordinationLogger,
+    ) =>
       new CircuitBreakerRegistry(redis.client, {
+        logger,
         ...options.breakers,
         keyPrefix: options.keyPrefix,
       }),
-    inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
+    inject: [
+      AGENT_COORDINATION_REDIS,
+      AGENT_COORDINATION_RESOLVED_OPTIONS,
+      AGENT_COORDINATION_LOGGER,
+    ],
   },
 ];

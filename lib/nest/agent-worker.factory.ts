@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import type { CoordinationLogger } from '../common/logger';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
 import { AgentWorker } from '../runtime/agent.worker';
 import type { AgentHandlerEntry, AgentHandlerSet } from '../runtime/message-handler';
@@ -12,6 +12,8 @@ export interface AgentWorkerDeps {
   coordinator: MessageCoordinator;
   events: AgentMessageEvents;
   tracing: AgentTracing;
+  /** The module's logger, on Nest's `Logger`. */
+  logger: CoordinationLogger;
 }
 
 /**
@@ -25,7 +27,7 @@ export function createAgentWorker(agent: AgentDefinition, deps: AgentWorkerDeps)
     {
       agent: agent.agentId,
       ...agent.consumer,
-      logger: new Logger('AgentCoordination'),
+      logger: deps.logger,
       classifyError: classifyNestError,
       instrumentation: {
         received: (event) => events.emitReceived(event),

@@ -113,6 +113,7 @@ export class RedisAgentRegistry extends AgentRegistry {
       this.layout.registryChannel,
       (error) => this.options.onError(error, 'event subscription'),
       this.options.subscribeEvents,
+      this.options.logger,
     );
     this.events$ = this.channel.events$;
     this.loop = new HeartbeatLoop(this.options.heartbeatIntervalMs, () => this.tick());

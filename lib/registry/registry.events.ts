@@ -1,4 +1,6 @@
 import { Subject, filter, type Observable } from 'rxjs';
+import { duplicateWatched } from '../common/connection-monitor';
+import type { CoordinationLogger } from '../common/logger';
 import type { RedisClient } from '../common/redis-client';
 import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
 import type { JsonObject } from './models/registered-agent';
@@ -116,6 +118,7 @@ export class RegistryEventChannel {
     private readonly channel: string,
     private readonly onError: (error: Error) => void,
     listen: boolean,
+    private readonly logger: CoordinationLogger,
   ) {
     this.subscribed = listen ? this.listen() : Promise.resolve();
     this.subscribed.catch((error: Error) => this.onError(error));
@@ -127,9 +130,10 @@ export class RegistryEventChannel {
   }
 
   private async listen(): Promise<void> {
-    const subscriber = this.client.duplicate();
+    // Connection trouble is logged once per state by the monitor; `onError` hears only
+    // about this channel's own failures (subscribing, malformed events).
+    const subscriber = duplicateWatched(this.client, this.logger);
     this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) => this.onError(error));
     // The subscriber listens on this one channel only, so every message is meant for it.
     subscriber.on('message', (_channel: string, text: string) => {
       const event = decodeRegistryEvent(text);

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors';
+import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { stripUndefined } from '../common/objects';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { assertInteger, assertKeyPrefix, assertNumber } from '../common/validate';
@@ -37,8 +38,13 @@ export interface RedisAgentRegistryOptions {
   /** Largest status, state or capability set once serialised. Default 1 MiB. */
   maxRecordBytes?: number;
   /**
+   * Hears about failures off any caller's path (at warn, unless `onError` is given) and
+   * about the event subscription's connection (once per state). Default {@link silentLogger}.
+   */
+  logger?: CoordinationLogger;
+  /**
    * Receives failures that happen off any caller's path: heartbeats, sweeps, the event
-   * subscription. Default: `process.emitWarning`.
+   * subscription. Default: a warning to `logger`, with the error's stack.
    */
   onError?: (error: Error, context: string) => void;
 }
@@ -67,6 +73,8 @@ export interface ResolvedRegistryOptions {
   subscribeEvents: boolean;
   /** Bytes, at least 1 024. See {@link RedisAgentRegistryOptions.maxRecordBytes}. */
   maxRecordBytes: number;
+  /** See {@link RedisAgentRegistryOptions.logger}. */
+  logger: CoordinationLogger;
   /** See {@link RedisAgentRegistryOptions.onError}. */
   onError: (error: Error, context: string) => void;
 }
@@ -88,11 +96,6 @@ function defaultInterval(ttl: number): number {
   return interval;
 }
 
-const warn = (error: Error, context: string): void =>
-  process.emitWarning(`agent registry ${context}: ${error.message}`, {
-    type: 'AgentRegistryWarning',
-  });
-
 /**
  * Validates options and fills in defaults.
  *
@@ -107,6 +110,7 @@ export function resolveRegistryOptions(
     given.heartbeatIntervalMs === undefined
       ? defaultInterval(ttl)
       : assertInteger(given.heartbeatIntervalMs, 'heartbeatIntervalMs', 1, ttl - 1);
+  const logger = given.logger ?? silentLogger;
   const strategy = given.matchingStrategy ?? MatchingStrategy.WEIGHTED;
   if (!Object.values<string>(MatchingStrategy).includes(strategy)) {
     throw new ConfigurationError('matchingStrategy', 'isEnum', `unknown strategy ${strategy}`);
@@ -127,6 +131,9 @@ export function resolveRegistryOptions(
     expirySweepBatch: assertInteger(given.expirySweepBatch ?? 100, 'expirySweepBatch', 1, 10_000),
     subscribeEvents: given.subscribeEvents ?? true,
     maxRecordBytes: assertInteger(given.maxRecordBytes ?? 1024 * 1024, 'maxRecordBytes', 1024),
-    onError: given.onError ?? warn,
+    logger,
+    onError:
+      given.onError ??
+      ((error, context) => logger.warn(`agent registry ${context}: ${error.message}`, error)),
   };
 }

@@ -1,5 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
+import { duplicateWatched } from '../common/connection-monitor';
 import { KeyLayout } from '../common/key-layout';
+import { silentLogger, type CoordinationLogger } from '../common/logger';
 import type { RedisClient } from '../common/redis-client';
 import { ClosedError, ConfigurationError, RedisOperationError } from '../errors';
 import { CircuitBreaker } from './circuit-breaker';
@@ -38,6 +40,12 @@ export interface CircuitBreakerRegistryOptions extends Partial<CircuitBreakerOpt
    * Default true.
    */
   subscribeEvents?: boolean;
+  /**
+   * Hears about every state change of the registry's breakers (at warn, with the stack of
+   * the failure that opened one) and about the subscriber connection (once per state).
+   * Default {@link silentLogger}.
+   */
+  logger?: CoordinationLogger;
 }
 
 /**
@@ -53,6 +61,7 @@ export class CircuitBreakerRegistry {
   private readonly keys: KeyLayout;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly changes = new Subject<CircuitStateChange>();
+  private readonly logger: CoordinationLogger;
   private subscriber: RedisClient | null = null;
   private readonly subscribed: Promise<void>;
   private closed = false;
@@ -65,7 +74,8 @@ export class CircuitBreakerRegistry {
     private readonly redis: RedisClient,
     options: CircuitBreakerRegistryOptions = {},
   ) {
-    const { defaults = {}, subscribeEvents = true, ...breakerOptions } = options;
+    const { defaults = {}, subscribeEvents = true, logger, ...breakerOptions } = options;
+    this.logger = logger ?? silentLogger;
     this.options = resolveCircuitBreakerOptions(breakerOptions);
     resolveCircuitBreakerConfig({}, defaults, 'defaults');
     this.defaults = defaults;
@@ -100,7 +110,13 @@ export class CircuitBreakerRegistry {
     }
     const breaker = new CircuitBreaker(this.redis, name, resolved, this.options);
     this.breakers.set(name, breaker);
-    breaker.stateChanges$.subscribe((change) => this.changes.next(change));
+    breaker.stateChanges$.subscribe((change) => {
+      this.logger.warn(
+        `circuit breaker ${change.name}: ${change.from} -> ${change.to} (${change.source})`,
+        change.cause,
+      );
+      this.changes.next(change);
+    });
     await Promise.all([this.bounded(this.subscribed).catch(() => undefined), this.index(name)]);
     return breaker;
   }
@@ -172,10 +188,10 @@ export class CircuitBreakerRegistry {
   }
 
   private async listen(): Promise<void> {
-    const subscriber = this.redis.duplicate();
+    // Connection trouble is logged once per state by the monitor, not per reconnect attempt.
+    const subscriber = duplicateWatched(this.redis, this.logger);
     this.subscriber = subscriber;
     const channel = this.keys.breakerChannel;
-    subscriber.on('error', (error: Error) => this.options.onError(error));
     // The subscriber listens on this one channel only, so every message is a state change.
     subscriber.on('message', (_channel: string, text: string) => {
       const event = decodeStateChange(text);

@@ -22,6 +22,8 @@ export interface CircuitStateChange {
   at: number;
   /** Correlation id of the call that caused it, when this instance's call did. */
   correlationId?: string;
+  /** The failure of this instance's call that caused it, when one did (e.g. a trip). */
+  cause?: Error;
 }
 
 /** A transition as published on the breaker channel (`KeyLayout.breakerChannel`). */

@@ -151,7 +151,8 @@ export class CircuitBreaker {
     } catch (error) {
       const counts = this.countsAsFailure(error);
       this.tally(counts);
-      await this.settle(permit, counts ? 'failure' : 'success', options.correlationId);
+      const cause = counts && error instanceof Error ? error : undefined;
+      await this.settle(permit, counts ? 'failure' : 'success', options.correlationId, cause);
       throw error;
     }
     this.tally(false);
@@ -235,13 +236,14 @@ export class CircuitBreaker {
     permit: Permit,
     outcome: CallOutcome,
     correlationId?: string,
+    cause?: Error,
   ): Promise<void> {
     const gen = permit.reply.gen;
     const reply = permit.viaRedis
       ? await this.viaRedis(() => this.shared.record(outcome, gen))
       : null;
-    if (reply) this.observe(reply, true, correlationId);
-    else this.observe(this.local.record(outcome, gen), false, correlationId);
+    if (reply) this.observe(reply, true, correlationId, cause);
+    else this.observe(this.local.record(outcome, gen), false, correlationId, cause);
   }
 
   /**
@@ -276,11 +278,12 @@ export class CircuitBreaker {
     reply: BreakerReply<AcquireResult | RecordResult>,
     viaRedis: boolean,
     correlationId?: string,
+    cause?: Error,
   ): void {
     if (!viaRedis) {
       if (reply.from !== null && reply.state === 'open') this.pendingTrip = true;
       if (reply.state === 'closed') this.pendingTrip = false;
-      this.emit(reply.state, 'local', correlationId);
+      this.emit(reply.state, 'local', correlationId, cause);
       return;
     }
     this.local.adopt(reply);
@@ -290,7 +293,7 @@ export class CircuitBreaker {
       return;
     }
     this.emit(reply.from, 'peer');
-    if (this.emit(reply.state, 'redis', correlationId) && this.options.publishEvents) {
+    if (this.emit(reply.state, 'redis', correlationId, cause) && this.options.publishEvents) {
       const event: PublishedStateChange = {
         name: this.name,
         from: reply.from,
@@ -305,13 +308,19 @@ export class CircuitBreaker {
   }
 
   /** Moves the known state to `to`, emitting a change when it differs; true when it did. */
-  private emit(to: CircuitState, source: StateChangeSource, correlationId?: string): boolean {
+  private emit(
+    to: CircuitState,
+    source: StateChangeSource,
+    correlationId?: string,
+    cause?: Error,
+  ): boolean {
     const from = this.lastState;
     if (to === from) return false;
     this.lastState = to;
     this.counts.stateChanges++;
     const change: CircuitStateChange = { name: this.name, from, to, source, at: Date.now() };
     if (correlationId !== undefined) change.correlationId = correlationId;
+    if (cause !== undefined) change.cause = cause;
     this.changes.next(change);
     return true;
   }

@@ -1,3 +1,4 @@
+import type { CoordinationLogger } from '../common/logger';
 import { assertInteger } from '../common/validate';
 import { ConfigurationError } from '../errors';
 import type { ErrorCode } from '../errors';
@@ -9,13 +10,12 @@ import type { MessageHandledEvent, MessageReceivedEvent } from './agent-worker.e
 
 const DAY_MS = 86_400_000;
 
-/** Where a worker writes what it does; Nest's `Logger` and `console` both fit. */
-export interface WorkerLogger {
-  /** Routine events: recovered reservations, retries. */
-  log(message: string): void;
-  /** Dead letters, abandoned handlers, Redis failures. */
-  warn(message: string): void;
-}
+/**
+ * Where a worker writes what it does: retries at `debug`, recovered reservations at `log`,
+ * dead letters, abandoned handlers and Redis failures at `warn` (with the error, for its
+ * stack). `console` fits; the Nest module passes one backed by Nest's `Logger`.
+ */
+export type WorkerLogger = CoordinationLogger;
 
 /** How a handler's error is to be treated, as an {@link ErrorClassifier} says. */
 export interface ErrorClassification {

@@ -15,6 +15,8 @@ export interface HandlerFailure {
   code: ErrorCodeValue;
   /** `Name: message` of the error, recorded as the message's `lastError`. */
   reason: string;
+  /** The error itself, when it is one: its stack goes into the log line. */
+  cause?: Error;
 }
 
 /**
@@ -48,5 +50,8 @@ export function classifyFailure(error: unknown, classifier: ErrorClassifier): Ha
   const failure = (custom?.failure ?? defaultFailureOf(error)) as FailureType;
   const code =
     custom?.code ?? (isAgentCoordinationError(error) ? error.code : ErrorCode.HANDLER_FAILED);
-  return { failure, code, reason: custom?.reason ?? describeError(error) };
+  const reason = custom?.reason ?? describeError(error);
+  return error instanceof Error
+    ? { failure, code, reason, cause: error }
+    : { failure, code, reason };
 }

@@ -21,6 +21,8 @@ type HandlerResult = { ok: true; value: unknown } | { ok: false; failure: Handle
 interface Settlement {
   outcome: MessageOutcome;
   error?: string;
+  /** The handler's error, for the stack in the log line (not part of the event). */
+  cause?: Error;
 }
 
 /**
@@ -78,14 +80,14 @@ export class MessageDispatcher {
         ? { outcome: 'unsettled', error: 'shutdown grace period ran out; left for recovery' }
         : await this.settle(handler, delivery, result, acknowledge);
     }
-    if (settlement.outcome === 'unsettled' || settlement.outcome === 'dead-lettered') {
-      logger.warn(
-        `${formatAgentId(agent)}: message ${message.messageId} ${settlement.outcome}: ${settlement.error}`,
-      );
-    }
+    const { cause, ...settled } = settlement;
+    const line = `${formatAgentId(agent)}: message ${message.messageId} ${settled.outcome}: ${settled.error}`;
+    // Retries are routine; what ends a message or leaves it unsettled needs a look.
+    if (settled.outcome === 'retried') logger.debug(line);
+    else if (settled.outcome !== 'acked') logger.warn(line, cause);
     instrumentation.handled?.({
       ...base,
-      ...settlement,
+      ...settled,
       handled: handler !== undefined,
       failed,
       durationMs: performance.now() - started,
@@ -169,6 +171,7 @@ export class MessageDispatcher {
           failure: FailureType.TIMEOUT,
           code: timedOut.code,
           reason: describeError(timedOut),
+          cause: timedOut,
         },
       };
     } finally {
@@ -184,7 +187,10 @@ export class MessageDispatcher {
     result: HandlerResult,
     acknowledge: Acknowledge,
   ): Promise<Settlement> {
-    if (!result.ok) return this.nack(delivery, result.failure.failure, result.failure.reason);
+    if (!result.ok) {
+      const { failure, reason, cause } = result.failure;
+      return this.nack(delivery, failure, reason, cause);
+    }
     const message = delivery.queueMessage.message;
     try {
       if (needsReply(message, handler)) {
@@ -195,7 +201,7 @@ export class MessageDispatcher {
       }
     } catch (error) {
       const failure = classifyFailure(error, this.options.classifyError);
-      return this.nack(delivery, failure.failure, `reply failed: ${failure.reason}`);
+      return this.nack(delivery, failure.failure, `reply failed: ${failure.reason}`, failure.cause);
     }
     try {
       const acked = await acknowledge(delivery.token);
@@ -212,15 +218,19 @@ export class MessageDispatcher {
     delivery: ReceivedMessage,
     failure: FailureType,
     error: string,
+    cause?: Error,
   ): Promise<Settlement> {
     try {
       const done = await this.coordinator.nack(this.options.agent, delivery.token, failure, error);
-      if (!done) return { outcome: 'unsettled', error: `reservation lost before nack (${error})` };
-      return { outcome: done, error };
+      if (!done) {
+        return { outcome: 'unsettled', error: `reservation lost before nack (${error})`, cause };
+      }
+      return { outcome: done, error, cause };
     } catch (nackError) {
       return {
         outcome: 'unsettled',
         error: `nack failed: ${describeError(nackError)} (${error})`,
+        cause,
       };
     }
   }

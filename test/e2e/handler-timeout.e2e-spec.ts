@@ -5,6 +5,7 @@ import {
   RedisMessageCoordinator,
   type AgentWorkerOptions,
   type MessageHandledEvent,
+  silentLogger,
 } from '../../lib';
 import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
@@ -18,7 +19,7 @@ jest.setTimeout(60_000);
 
 const AGENT = { type: 'charger' };
 const SENDER = { type: 'shop' };
-const silent = { log: () => undefined, warn: () => undefined };
+const silent = silentLogger;
 
 /** A handler run: when it started and settled, and what its signal said. */
 interface Run {

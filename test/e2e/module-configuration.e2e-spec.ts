@@ -143,7 +143,7 @@ describe('module configuration (e2e)', () => {
       [EchoAgent],
     );
     const used = app.get<AgentCoordinationRedis>(AGENT_COORDINATION_REDIS);
-    expect(used).toEqual({ client: own, owned: false });
+    expect(used).toMatchObject({ client: own, owned: false });
     expect(await roundTrip(app)).toEqual({ hello: 'world' });
     await app.close();
     expect(own.status).toBe('ready');

@@ -2,6 +2,8 @@ import {
   AgentCoordinationError,
   CircuitBreakerOpenError,
   ClosedError,
+  RedisConnectionError,
+  isRedisConnectionError,
   ConfigurationError,
   ErrorCode,
   OperationAbortedError,
@@ -34,6 +36,7 @@ describe('error codes', () => {
       'PAYLOAD_TOO_LARGE',
       'PERMANENT_MESSAGE',
       'REDIS_ERROR',
+      'REDIS_UNAVAILABLE',
       'REQUEST_TIMEOUT',
       'UNEXPECTED_SCRIPT_RESULT',
       'VALIDATION_FAILED',
@@ -192,5 +195,22 @@ describe('CircuitBreakerOpenError', () => {
         code: 'CIRCUIT_OPEN',
       }),
     ).toBe(true);
+  });
+});
+
+describe('RedisConnectionError', () => {
+  it('names the address and the wait, with the last connection error when there was one', () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:7001');
+    const error = new RedisConnectionError('127.0.0.1:7001', 1_000, refused);
+    expect(error.message).toBe(
+      'Redis at 127.0.0.1:7001 was not ready within 1000 ms: connect ECONNREFUSED 127.0.0.1:7001',
+    );
+    expect(error).toMatchObject({ code: ErrorCode.REDIS_UNAVAILABLE, retryable: true });
+    expect(error.cause).toBe(refused);
+    expect(new RedisConnectionError('h:1', 5).message).toBe(
+      'Redis at h:1 was not ready within 5 ms',
+    );
+    expect(isRedisConnectionError(error)).toBe(true);
+    expect(isRedisConnectionError(new ClosedError('x'))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import {
   resolveLimits,
 } from '../../../lib/messaging/coordinator.options';
 import { ConfigurationError, ErrorCode } from '../../../lib/errors';
+import { silentLogger } from '../../../lib/common/logger';
 
 describe('coordinator options', () => {
   it('defaults to SPEC §2', () => {
@@ -35,6 +36,7 @@ describe('coordinator options', () => {
       blockingReceive: undefined,
       pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
       recoverBatchSize: DEFAULT_RECOVER_BATCH_SIZE,
+      logger: silentLogger,
     });
     expect(DEFAULT_MAX_PAYLOAD_BYTES).toBe(1024 * 1024);
     expect(Object.isFrozen(DEFAULT_COORDINATOR_LIMITS)).toBe(true);

@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { EventEmitter, getEventListeners } from 'node:events';
 import Redis from 'ioredis';
 import { WakeWaiter } from '../../../lib/messaging/wake-waiter';
 import { REDIS_URL, eventually, uniquePrefix } from '../../support/redis';
@@ -92,13 +92,14 @@ describe('WakeWaiter', () => {
 describe('WakeWaiter connection bookkeeping', () => {
   /** A client whose duplicates answer BLPOP by running `during` first. */
   function fakeClient(during: () => void) {
-    const connection = {
+    // An emitter like ioredis connections: the waiter listens to its errors.
+    const connection = Object.assign(new EventEmitter(), {
       blpop: jest.fn(() => {
         during();
         return Promise.resolve(null);
       }),
       disconnect: jest.fn(),
-    };
+    });
     const client = { duplicate: jest.fn(() => connection) };
     return { client: client as unknown as Redis, connection };
   }

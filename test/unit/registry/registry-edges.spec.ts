@@ -7,6 +7,8 @@ import { parseDate } from '../../../lib/registry/models/registry.validators';
 import { readCanonicalSet } from '../../../lib/registry/models/stored-capability';
 import { nameSimilarity } from '../../../lib/registry/name-similarity';
 import { eventually } from '../../support/redis';
+import { RecordingLogger } from '../../support/logger';
+import { silentLogger } from '../../../lib';
 
 const owner = { type: 'writer', instance: 'a' };
 const capability = { name: 'draft_text', type: 'generation', version: '1.2.3' };
@@ -126,16 +128,14 @@ describe('parseDate', () => {
 });
 
 describe('resolveRegistryOptions', () => {
-  it('reports errors as process warnings by default', () => {
-    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    try {
-      resolveRegistryOptions({}).onError(new Error('lost'), 'heartbeat of a/b');
-      expect(warn).toHaveBeenCalledWith('agent registry heartbeat of a/b: lost', {
-        type: 'AgentRegistryWarning',
-      });
-    } finally {
-      warn.mockRestore();
-    }
+  it('reports errors to the logger at warn by default, and is silent without one', () => {
+    const logger = new RecordingLogger();
+    const lost = new Error('lost');
+    resolveRegistryOptions({ logger }).onError(lost, 'heartbeat of a/b');
+    expect(logger.lines).toEqual([
+      { level: 'warn', message: 'agent registry heartbeat of a/b: lost', error: lost },
+    ]);
+    expect(resolveRegistryOptions({}).logger).toBe(silentLogger);
   });
 });
 

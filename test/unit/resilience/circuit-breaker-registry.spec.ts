@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RedisClient } from '../../../lib/common/redis-client';
 import { CircuitBreakerRegistry } from '../../../lib/resilience';
+import { RecordingLogger } from '../../support/logger';
 
 /** The connection the registry duplicates to listen on the breaker channel. */
 class Subscriber extends EventEmitter {
@@ -33,13 +34,39 @@ describe('CircuitBreakerRegistry and its subscriber connection', () => {
     await registry.close();
   });
 
-  it('reports errors of the subscriber connection to onError', async () => {
+  it('logs the subscriber connection going down and coming back once each', async () => {
     const redis = fakeRedis();
     const errors: Error[] = [];
-    const registry = new CircuitBreakerRegistry(redis.client, { onError: (e) => errors.push(e) });
-    const lost = new Error('connection lost');
-    redis.subscriber.emit('error', lost);
-    expect(errors).toEqual([lost]);
+    const logger = new RecordingLogger();
+    const registry = new CircuitBreakerRegistry(redis.client, {
+      onError: (e) => errors.push(e),
+      logger,
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      redis.subscriber.emit('error', new Error('connection lost'));
+    }
+    redis.subscriber.emit('ready');
+    redis.subscriber.emit('ready');
+    expect(logger.lines.map((line) => [line.level, line.message])).toEqual([
+      ['warn', 'waiting for Redis at localhost:6379: connection lost'],
+      ['log', 'Redis connection restored (localhost:6379)'],
+    ]);
+    expect(errors).toEqual([]);
+    await registry.close();
+  });
+
+  it('logs every state change at warn, with the failure that opened the breaker', async () => {
+    const redis = fakeRedis();
+    const logger = new RecordingLogger();
+    const registry = new CircuitBreakerRegistry(redis.client, { logger, resyncIntervalMs: 0 });
+    const breaker = await registry.get('svc', { failureThreshold: 1 });
+    const boom = new Error('downstream down');
+    await expect(breaker.call(() => Promise.reject(boom))).rejects.toBe(boom);
+    expect(logger.lines).toContainEqual({
+      level: 'warn',
+      message: 'circuit breaker svc: closed -> open (local)',
+      error: boom,
+    });
     await registry.close();
   });
 

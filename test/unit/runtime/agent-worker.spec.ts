@@ -6,6 +6,7 @@ import {
   RedisMessageCoordinator,
   ValidationError,
   type ReceivedMessage,
+  silentLogger,
 } from '../../../lib';
 import {
   AgentWorker,
@@ -36,7 +37,7 @@ describe('AgentWorker on Redis', () => {
   const prefix = uniquePrefix('consumer');
   const coordinator = new RedisMessageCoordinator(client, { keyPrefix: prefix });
   const workers: AgentWorker[] = [];
-  const silent = { log: () => undefined, warn: () => undefined };
+  const silent = silentLogger;
 
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.close()));

@@ -4,6 +4,7 @@ import {
   MessageType,
   PermanentMessageError,
   ReservationLostError,
+  silentLogger,
   ValidationError,
   type MessageCoordinator,
   type ReceivedMessage,
@@ -95,7 +96,7 @@ function agent(
   };
 }
 
-const silent = { log: () => undefined, warn: () => undefined };
+const silent = silentLogger;
 
 function dispatcherFor(def: TestAgent, coordinator: MessageCoordinator) {
   const handled: MessageHandledEvent[] = [];
@@ -117,6 +118,29 @@ async function dispatch(def: TestAgent, d: ReceivedMessage, coordinator: Message
 }
 
 describe('MessageDispatcher', () => {
+  it("logs a retry at debug and a dead letter at warn, with the handler's error", async () => {
+    const nope = new Error('nope');
+    const failing = agent({ [MessageType.EVENT]: { invoke: () => Promise.reject(nope) } });
+    const logger = { debug: jest.fn(), log: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const withLogger = { ...failing, options: { ...failing.options, logger } };
+    const retried = await dispatch(
+      withLogger,
+      delivery(MessageType.EVENT),
+      fakeCoordinator().coordinator,
+    );
+    expect(retried.outcome).toBe('retried');
+    expect(logger.debug.mock.calls).toEqual([
+      ['a/default: message msg-000001 retried: Error: nope'],
+    ]);
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(retried).not.toHaveProperty('cause');
+    const dead = fakeCoordinator({ nack: jest.fn().mockResolvedValue('dead-lettered') });
+    await dispatch(withLogger, delivery(MessageType.EVENT, {}, 3), dead.coordinator);
+    expect(logger.warn.mock.calls).toEqual([
+      ['a/default: message msg-000001 dead-lettered: Error: nope', nope],
+    ]);
+    expect(logger.debug).toHaveBeenCalledTimes(1);
+  });
   it('acks when the handler returns', async () => {
     const { coordinator, calls } = fakeCoordinator();
     const event = await dispatch(
