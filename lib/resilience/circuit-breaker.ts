@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import { KeyLayout } from '../common/key-layout';
 import type { RedisClient } from '../common/redis-client';
-import { CircuitBreakerOpenError } from '../errors';
+import { CircuitBreakerOpenError, ValidationError } from '../errors';
 import {
   AcquireResult,
   type BreakerReply,
@@ -55,6 +55,23 @@ export interface CircuitBreakerMetrics {
 export interface CallOptions {
   /** Carried by the rejection error and by state-change events this call causes. */
   correlationId?: string;
+}
+
+/**
+ * Checks what {@link CircuitBreaker.call} was given before it takes a permit, so a caller's
+ * mistake is never counted as a failure of the guarded dependency.
+ */
+function assertCallArguments(fn: unknown, options: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new ValidationError('fn', 'isFunction', 'must be a function');
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', 'isObject', 'must be an object');
+  }
+  const { correlationId } = options as CallOptions;
+  if (correlationId !== undefined && typeof correlationId !== 'string') {
+    throw new ValidationError('options.correlationId', 'isString', 'must be a string');
+  }
 }
 
 /** A permit to run one call: where it came from and in which generation. */
@@ -129,9 +146,12 @@ export class CircuitBreaker {
    * Runs `fn` if the breaker admits it and records the outcome (in Redis before this
    * returns or rethrows, so a trip is visible to every process by then).
    *
-   * @throws CircuitBreakerOpenError when refused; otherwise whatever `fn` throws
+   * @throws ValidationError (before anything is recorded) when `fn` is not a function or
+   *   `options` is malformed; CircuitBreakerOpenError when refused; otherwise whatever `fn`
+   *   throws
    */
   async call<T>(fn: () => T | Promise<T>, options: CallOptions = {}): Promise<T> {
+    assertCallArguments(fn, options);
     const permit = await this.acquire(false, options.correlationId);
     const { code, elapsedMs } = permit.reply;
     if (code === AcquireResult.REJECTED_OPEN || code === AcquireResult.REJECTED_HALF_OPEN_FULL) {
@@ -159,8 +179,16 @@ export class CircuitBreaker {
     return result;
   }
 
-  /** `call(() => fn(...args))`. */
-  execute<A extends unknown[], T>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<T> {
+  /**
+   * `call(() => fn(...args))`.
+   *
+   * @throws ValidationError (before anything is recorded) when `fn` is not a function
+   */
+  async execute<A extends unknown[], T>(
+    fn: (...args: A) => T | Promise<T>,
+    ...args: A
+  ): Promise<T> {
+    assertCallArguments(fn, {});
     return this.call(() => fn(...args));
   }
 
