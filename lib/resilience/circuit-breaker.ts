@@ -5,9 +5,9 @@ import type { RedisClient } from '../common/redis-client';
 import { CircuitBreakerOpenError, ValidationError } from '../errors';
 import {
   AcquireResult,
+  RecordResult,
   type BreakerReply,
   type CallOutcome,
-  type RecordResult,
 } from './breaker-scripts';
 import {
   assertBreakerName,
@@ -233,12 +233,21 @@ export class CircuitBreaker {
   }
 
   /**
-   * Takes note of a transition another instance published on the breaker channel.
+   * Takes note of a transition another instance published on the breaker channel, in the
+   * local mirror too: should Redis go away next, the fallback starts from the state the
+   * peer made (just begun), not from the one this instance saw last.
    * @internal called by the registry's channel listener
    */
   notePublished(event: PublishedStateChange): void {
     if (event.origin === this.origin || this.fallback || event.gen <= this.sharedGen) return;
     this.sharedGen = event.gen;
+    this.local.adopt({
+      code: RecordResult.RECORDED,
+      state: event.to,
+      gen: event.gen,
+      elapsedMs: 0,
+      from: event.from,
+    });
     this.emit(event.to, 'peer');
   }
 
