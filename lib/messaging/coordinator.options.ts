@@ -1,5 +1,4 @@
-import { assertInteger, assertKeyPrefix } from '../common/validate';
-import { stripUndefined } from '../common/objects';
+import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validate';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
 import type { CoordinatorLimits } from './message-coordinator';
@@ -61,7 +60,7 @@ export function resolveLimits(
   base: CoordinatorLimits,
   changes: Partial<CoordinatorLimits>,
 ): ResolvedLimits {
-  const limits = { ...base, ...stripUndefined(changes) };
+  const limits = { ...base, ...optionsObject(changes, 'limits') };
   assertInteger(limits.queueSize, 'queueSize', 1);
   assertInteger(limits.retryAttempts, 'retryAttempts', 0, 1000);
   assertInteger(limits.dedupWindowMs, 'dedupWindowMs', 0);
@@ -106,6 +105,7 @@ export interface ResolvedCoordinatorOptions {
 export function resolveCoordinatorOptions(
   options: RedisMessageCoordinatorOptions = {},
 ): ResolvedCoordinatorOptions {
+  optionsObject(options, 'options');
   return {
     keyPrefix: assertKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX),
     limits: resolveLimits(DEFAULT_COORDINATOR_LIMITS, options),

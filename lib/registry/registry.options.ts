@@ -1,7 +1,12 @@
 import { ConfigurationError } from '../errors';
-import { stripUndefined } from '../common/objects';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { assertInteger, assertKeyPrefix, assertNumber } from '../common/validate';
+import {
+  assertInteger,
+  assertKeyPrefix,
+  assertNumber,
+  describeValue,
+  optionsObject,
+} from '../common/validate';
 import {
   DEFAULT_MATCH_WEIGHTS,
   MatchingStrategy,
@@ -101,7 +106,7 @@ const warn = (error: Error, context: string): void =>
 export function resolveRegistryOptions(
   options: RedisAgentRegistryOptions = {},
 ): ResolvedRegistryOptions {
-  const given = stripUndefined(options);
+  const given = optionsObject(options, 'options');
   const ttl = assertInteger(given.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, 'heartbeatTtlMs', 10);
   const interval =
     given.heartbeatIntervalMs === undefined
@@ -109,9 +114,16 @@ export function resolveRegistryOptions(
       : assertInteger(given.heartbeatIntervalMs, 'heartbeatIntervalMs', 1, ttl - 1);
   const strategy = given.matchingStrategy ?? MatchingStrategy.WEIGHTED;
   if (!Object.values<string>(MatchingStrategy).includes(strategy)) {
-    throw new ConfigurationError('matchingStrategy', 'isEnum', `unknown strategy ${strategy}`);
+    throw new ConfigurationError(
+      'matchingStrategy',
+      'isEnum',
+      `unknown strategy ${describeValue(strategy)}`,
+    );
   }
-  const weights = { ...DEFAULT_MATCH_WEIGHTS, ...stripUndefined(given.matchWeights ?? {}) };
+  const weights = {
+    ...DEFAULT_MATCH_WEIGHTS,
+    ...optionsObject(given.matchWeights, 'matchWeights'),
+  };
   for (const [key, value] of Object.entries(weights)) {
     assertNumber(value, `matchWeights.${key}`, 0, 1);
   }

@@ -1,5 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import { KeyLayout } from '../common/key-layout';
+import { optionsObject } from '../common/validate';
 import type { RedisClient } from '../common/redis-client';
 import { ClosedError, ConfigurationError, RedisOperationError } from '../errors';
 import { CircuitBreaker } from './circuit-breaker';
@@ -65,7 +66,11 @@ export class CircuitBreakerRegistry {
     private readonly redis: RedisClient,
     options: CircuitBreakerRegistryOptions = {},
   ) {
-    const { defaults = {}, subscribeEvents = true, ...breakerOptions } = options;
+    const {
+      defaults = {},
+      subscribeEvents = true,
+      ...breakerOptions
+    } = optionsObject(options, 'options');
     this.options = resolveCircuitBreakerOptions(breakerOptions);
     resolveCircuitBreakerConfig({}, defaults, 'defaults');
     this.defaults = defaults;
