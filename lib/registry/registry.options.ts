@@ -117,7 +117,7 @@ export function resolveRegistryOptions(
     throw new ConfigurationError(
       'matchingStrategy',
       'isEnum',
-      `unknown strategy ${describeValue(strategy)}`,
+      `unknown strategy ${typeof strategy === 'string' ? strategy : describeValue(strategy)}`,
     );
   }
   const weights = {

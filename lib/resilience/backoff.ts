@@ -67,8 +67,8 @@ export function resolveRetryPolicy(
  * Always within [0, maxDelayMs] and a whole number of milliseconds.
  *
  * @param random a source of uniform numbers in [0, 1); injectable for tests
- * @throws ConfigurationError when `policy` is not an object, `retry` not a whole number ≥ 0
- *   or `random` not a function
+ * @throws ConfigurationError when `policy` is not an object, `retry` not a whole number (one
+ *   below 1 counts as the first retry) or `random` not a function
  */
 export function backoffDelay(
   policy: RetryPolicy,
@@ -78,7 +78,7 @@ export function backoffDelay(
   if (typeof policy !== 'object' || policy === null) {
     throw new ConfigurationError('policy', 'isObject', 'must be a retry policy');
   }
-  assertInteger(retry, 'retry', 0);
+  assertInteger(retry, 'retry', Number.MIN_SAFE_INTEGER);
   if (typeof random !== 'function') {
     throw new ConfigurationError('random', 'isFunction', 'must be a function');
   }
