@@ -1,6 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError as ClassValidationError } from 'class-validator';
 import { ConfigurationError, PayloadTooLargeError, ValidationError } from '../errors';
+import { stripUndefined } from './objects';
 
 /**
  * The first failure under `error`, depth first. class-validator strips errors that have neither
@@ -21,7 +22,8 @@ function firstFailure(
 
 /**
  * Validates `input` against a class-validator DTO and returns the typed instance.
- * Unknown properties are refused so that typos surface instead of being ignored.
+ * Unknown properties are refused so that typos surface instead of being ignored, and so is
+ * nesting deeper than `MAX_INPUT_DEPTH` (64) levels.
  *
  * @throws ValidationError naming the first offending field and rule
  */
@@ -33,6 +35,12 @@ export function validateDto<T extends object>(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(label, 'isObject', 'must be an object');
   }
+  // class-transformer and class-validator recurse: bound the nesting before they see it.
+  assertShape(input, label, {
+    maxDepth: MAX_INPUT_DEPTH,
+    depthRule: 'maxDepth',
+    noPrototypeKeys: false,
+  });
   const instance = plainToInstance(dto, input);
   const errors = validateSync(instance, {
     whitelist: true,
@@ -55,26 +63,80 @@ export interface PayloadLimits {
   maxPayloadDepth: number;
 }
 
+/** Deepest nesting of objects and arrays accepted in any validated input (ids, messages, capabilities). */
+export const MAX_INPUT_DEPTH = 64;
+
 const FORBIDDEN_KEY = '__proto__';
 
-function checkShape(value: unknown, field: string, depth: number, maxDepth: number): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (depth > maxDepth) {
-    throw new ValidationError(field, 'maxPayloadDepth', `nesting deeper than ${maxDepth}`);
-  }
+/** What {@link assertShape} checks. */
+export interface ShapeRules {
+  /** Deepest nesting of objects and arrays; the value itself is level 1. */
+  maxDepth: number;
+  /** Rule named by the error for nesting too deep. */
+  depthRule: string;
+  /** Refuse an own `__proto__` key at any depth. */
+  noPrototypeKeys: boolean;
+}
+
+interface ShapeNode {
+  value: unknown;
+  path: string;
+  depth: number;
+  key?: string;
+}
+
+/** The children of an object or array, in order; throws whatever reading them throws. */
+function childrenOf(node: ShapeNode, value: object): ShapeNode[] {
+  const depth = node.depth + 1;
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkShape(item, `${field}[${index}]`, depth + 1, maxDepth));
-    return;
+    const items: unknown[] = value;
+    return Array.from({ length: items.length }, (_, i) => ({
+      value: items[i],
+      path: `${node.path}[${i}]`,
+      depth,
+    }));
   }
-  for (const key of Object.keys(value)) {
-    if (key === FORBIDDEN_KEY) {
+  return Object.keys(value).map((key) => ({
+    value: (value as Record<string, unknown>)[key],
+    path: `${node.path}.${key}`,
+    depth,
+    key,
+  }));
+}
+
+/**
+ * Walks `value` depth first without recursion, so no nesting a caller builds can overflow
+ * the stack, and checks it against `rules`. An object reached again is walked again only
+ * when reached deeper than before, so shared references cannot make the walk exponential
+ * and a cycle ends as nesting too deep.
+ *
+ * @throws ValidationError naming the path of the first offence
+ */
+export function assertShape(value: unknown, field: string, rules: ShapeRules): void {
+  const stack: ShapeNode[] = [{ value, path: field, depth: 1 }];
+  const walked = new Map<object, number>();
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (rules.noPrototypeKeys && node.key === FORBIDDEN_KEY) {
+      throw new ValidationError(node.path, 'noPrototypeKeys', 'the key __proto__ is not allowed');
+    }
+    const current = node.value;
+    if (typeof current !== 'object' || current === null) continue;
+    if (node.depth > rules.maxDepth) {
       throw new ValidationError(
-        `${field}.${key}`,
-        'noPrototypeKeys',
-        'the key __proto__ is not allowed',
+        node.path,
+        rules.depthRule,
+        `nesting deeper than ${rules.maxDepth}`,
       );
     }
-    checkShape((value as Record<string, unknown>)[key], `${field}.${key}`, depth + 1, maxDepth);
+    if ((walked.get(current) ?? 0) >= node.depth) continue;
+    walked.set(current, node.depth);
+    let children: ShapeNode[];
+    try {
+      children = childrenOf(node, current);
+    } catch {
+      throw new ValidationError(node.path, 'isReadable', 'could not be read');
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
 }
 
@@ -87,7 +149,11 @@ export function serialisePayload(payload: unknown, field: string, limits: Payloa
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new ValidationError(field, 'isObject', 'must be a JSON object');
   }
-  checkShape(payload, field, 1, limits.maxPayloadDepth);
+  assertShape(payload, field, {
+    maxDepth: limits.maxPayloadDepth,
+    depthRule: 'maxPayloadDepth',
+    noPrototypeKeys: true,
+  });
   let json: string;
   try {
     json = JSON.stringify(payload);
@@ -112,7 +178,7 @@ export function assertInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ConfigurationError(field, 'isInt', `must be an integer, got ${String(value)}`);
+    throw new ConfigurationError(field, 'isInt', `must be an integer, got ${describeValue(value)}`);
   }
   if (value < min || value > max) {
     throw new ConfigurationError(field, 'range', `must be between ${min} and ${max}, got ${value}`);
@@ -135,7 +201,7 @@ export function assertNumber(
     throw new ConfigurationError(
       field,
       'isNumber',
-      `must be a finite number, got ${String(value)}`,
+      `must be a finite number, got ${describeValue(value)}`,
     );
   }
   if (value < min || value > max) {
@@ -161,4 +227,55 @@ export function assertKeyPrefix(prefix: unknown): string {
     );
   }
   return prefix;
+}
+
+/**
+ * A short description of any value for an error message. Never converts an object or symbol
+ * to a string, so it cannot throw: not on `Object.create(null)`, a throwing `toString`, a
+ * getter or a revoked proxy.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return `${value.toString()}n`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      return value === null ? 'null' : isArraySafely(value as object) ? 'an array' : 'an object';
+  }
+}
+
+function isArraySafely(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    // A revoked proxy throws even here.
+    return false;
+  }
+}
+
+/**
+ * Checks that an options argument is an object and copies it without its `undefined`
+ * properties; `undefined` itself stands for no options.
+ *
+ * @throws ConfigurationError naming `field` for `null`, an array or a primitive
+ */
+export function optionsObject<T extends object>(value: T | undefined, field: string): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || isArraySafely(value)) {
+    throw new ConfigurationError(
+      field,
+      'isObject',
+      `must be an object, got ${describeValue(value)}`,
+    );
+  }
+  return stripUndefined(value);
 }

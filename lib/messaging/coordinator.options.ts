@@ -1,5 +1,4 @@
-import { assertInteger, assertKeyPrefix } from '../common/validate';
-import { stripUndefined } from '../common/objects';
+import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validate';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
@@ -67,7 +66,7 @@ export function resolveLimits(
   base: CoordinatorLimits,
   changes: Partial<CoordinatorLimits>,
 ): ResolvedLimits {
-  const limits = { ...base, ...stripUndefined(changes) };
+  const limits = { ...base, ...optionsObject(changes, 'limits') };
   assertInteger(limits.queueSize, 'queueSize', 1);
   assertInteger(limits.retryAttempts, 'retryAttempts', 0, 1000);
   assertInteger(limits.dedupWindowMs, 'dedupWindowMs', 0);
@@ -113,6 +112,7 @@ export interface ResolvedCoordinatorOptions {
 export function resolveCoordinatorOptions(
   options: RedisMessageCoordinatorOptions = {},
 ): ResolvedCoordinatorOptions {
+  optionsObject(options, 'options');
   return {
     keyPrefix: assertKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX),
     limits: resolveLimits(DEFAULT_COORDINATOR_LIMITS, options),

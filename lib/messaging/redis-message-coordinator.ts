@@ -382,6 +382,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     options: RequestOptions,
   ): Promise<AgentMessage> {
     const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new ValidationError('signal', 'isAbortSignal', 'must be an AbortSignal');
+    }
     const correlationId = message.correlationId ?? newMessageId();
     const outgoing: OutgoingMessage = {
       ...message,

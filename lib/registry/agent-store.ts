@@ -91,14 +91,38 @@ export class AgentStore {
     return deleted > 0 || unindexed > 0;
   }
 
-  /** Takes up to `batch` lapsed agents out of the index; only this caller gets them. */
-  async claimExpired(batch: number): Promise<string[]> {
-    const claimed = (await runLuaScript(
+  /** Up to `batch` members whose heartbeat deadline passed (server clock); claims none. */
+  async lapsedMembers(batch: number): Promise<string[]> {
+    return (await runLuaScript(
       this.client,
-      RegistryScripts.claimExpired,
+      RegistryScripts.listLapsedAgents,
       [this.layout.agentIndex],
       [batch],
     )) as string[];
+  }
+
+  /**
+   * Takes lapsed agents out of the index and publishes each one's `expired` event on `channel`
+   * in the same script, so only this caller gets each and none is claimed unannounced. A
+   * member that beat since it was listed, or that another sweeper took, is left alone.
+   *
+   * @param lapsed members with their event text, or `null` to drop one without announcing it
+   * @returns the members claimed here
+   */
+  async claimExpired(
+    channel: string,
+    lapsed: readonly { member: string; event: string | null }[],
+  ): Promise<string[]> {
+    if (lapsed.length === 0) return [];
+    const flags = String(
+      await runLuaScript(
+        this.client,
+        RegistryScripts.claimExpired,
+        [this.layout.agentIndex],
+        [channel, ...lapsed.flatMap(({ member, event }) => [member, event ?? ''])],
+      ),
+    );
+    const claimed = lapsed.filter((_, i) => flags[i] === '1').map(({ member }) => member);
     await Promise.all(claimed.map((member) => this.capabilities.unindex(member)));
     return claimed;
   }

@@ -43,6 +43,7 @@ import type {
 } from './models/registered-agent';
 import {
   RegistryEventChannel,
+  encodeRegistryEvent,
   type RegistryEvent,
   type RegistryEventOf,
   type RegistryEventType,
@@ -209,17 +210,32 @@ export class RedisAgentRegistry extends AgentRegistry {
     this.assertOpen();
     const expired: AgentId[] = [];
     const batch = this.options.expirySweepBatch;
-    let claimed: string[];
+    let lapsed: string[];
     do {
-      claimed = await this.call('sweepExpired', () => this.agents.claimExpired(batch));
-      for (const id of claimed.map(parseAgentId)) {
-        if (!id) continue;
-        const seen = await this.call('sweepExpired', () => this.agents.lastSeen(id));
-        await this.publish({ type: 'expired', agentId: id, ...seen });
-        expired.push(id);
-      }
-    } while (claimed.length === batch);
+      lapsed = await this.call('sweepExpired', () => this.agents.lapsedMembers(batch));
+      const claimed = await this.call('sweepExpired', () => this.claimAndAnnounce(lapsed));
+      for (const id of claimed.map(parseAgentId)) if (id) expired.push(id);
+    } while (lapsed.length === batch);
     return expired;
+  }
+
+  /**
+   * Reads what the lapsed agents' records still say, then claims them and publishes their
+   * `expired` events in one script: a sweeper that dies before it leaves them for the next.
+   */
+  private async claimAndAnnounce(lapsed: string[]): Promise<string[]> {
+    const claims = await Promise.all(
+      lapsed.map(async (member) => {
+        const id = parseAgentId(member);
+        if (!id) return { member, event: null };
+        const seen = await this.agents.lastSeen(id);
+        return {
+          member,
+          event: encodeRegistryEvent(this.stamp({ type: 'expired', agentId: id, ...seen })),
+        };
+      }),
+    );
+    return this.agents.claimExpired(this.layout.registryChannel, claims);
   }
 
   /** @inheritdoc */
@@ -369,8 +385,13 @@ export class RedisAgentRegistry extends AgentRegistry {
   }
 
   private async publish(body: EventBody): Promise<void> {
-    const event = { ...body, origin: this.instanceId, at: Date.now() } as RegistryEvent;
+    const event = this.stamp(body);
     await this.call('publish', () => this.channel.publish(event));
+  }
+
+  /** The event as published by this instance now. */
+  private stamp(body: EventBody): RegistryEvent {
+    return { ...body, origin: this.instanceId, at: Date.now() };
   }
 
   /** Runs `task` after the agent's previous beat or deregistration settles. */

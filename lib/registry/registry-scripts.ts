@@ -8,6 +8,7 @@ export const RegistryScripts = {
   setCapabilities: loadLuaScript(dir, 'set-capabilities-2.lua'),
   touchIndex: loadLuaScript(dir, 'touch-index-1.lua'),
   listLiveAgents: loadLuaScript(dir, 'list-live-agents-1.lua'),
+  listLapsedAgents: loadLuaScript(dir, 'list-lapsed-agents-1.lua'),
   claimExpired: loadLuaScript(dir, 'claim-expired-1.lua'),
   dropOrphanCapabilities: loadLuaScript(dir, 'drop-orphan-capabilities-2.lua'),
 } as const;

@@ -99,6 +99,11 @@ export function decodeRegistryEvent(text: string): RegistryEvent | null {
   return { ...(event as unknown as RegistryEvent), agentId };
 }
 
+/** The text of an event on the channel, as {@link decodeRegistryEvent} reads it. */
+export function encodeRegistryEvent(event: RegistryEvent): string {
+  return JSON.stringify(event);
+}
+
 /**
  * Registry events over Redis pub/sub. Subscribes on a duplicate of the caller's connection
  * (a subscribed connection can run nothing else), which it opens and closes itself. Every
@@ -156,7 +161,7 @@ export class RegistryEventChannel {
 
   /** Publishes to every process. */
   async publish(event: RegistryEvent): Promise<void> {
-    await this.client.publish(this.channel, JSON.stringify(event));
+    await this.client.publish(this.channel, encodeRegistryEvent(event));
   }
 
   /** Unsubscribes, closes the duplicated connection and completes {@link events$}. */

@@ -1,8 +1,13 @@
 import { ConfigurationError } from '../errors';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
-import { stripUndefined } from '../common/objects';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { assertInteger, assertKeyPrefix, assertNumber } from '../common/validate';
+import {
+  assertInteger,
+  assertKeyPrefix,
+  assertNumber,
+  describeValue,
+  optionsObject,
+} from '../common/validate';
 import {
   DEFAULT_MATCH_WEIGHTS,
   MatchingStrategy,
@@ -104,7 +109,7 @@ function defaultInterval(ttl: number): number {
 export function resolveRegistryOptions(
   options: RedisAgentRegistryOptions = {},
 ): ResolvedRegistryOptions {
-  const given = stripUndefined(options);
+  const given = optionsObject(options, 'options');
   const ttl = assertInteger(given.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, 'heartbeatTtlMs', 10);
   const interval =
     given.heartbeatIntervalMs === undefined
@@ -113,9 +118,16 @@ export function resolveRegistryOptions(
   const logger = given.logger ?? silentLogger;
   const strategy = given.matchingStrategy ?? MatchingStrategy.WEIGHTED;
   if (!Object.values<string>(MatchingStrategy).includes(strategy)) {
-    throw new ConfigurationError('matchingStrategy', 'isEnum', `unknown strategy ${strategy}`);
+    throw new ConfigurationError(
+      'matchingStrategy',
+      'isEnum',
+      `unknown strategy ${typeof strategy === 'string' ? strategy : describeValue(strategy)}`,
+    );
   }
-  const weights = { ...DEFAULT_MATCH_WEIGHTS, ...stripUndefined(given.matchWeights ?? {}) };
+  const weights = {
+    ...DEFAULT_MATCH_WEIGHTS,
+    ...optionsObject(given.matchWeights, 'matchWeights'),
+  };
   for (const [key, value] of Object.entries(weights)) {
     assertNumber(value, `matchWeights.${key}`, 0, 1);
   }

@@ -1,6 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { assertInteger, assertNumber } from '../common/validate';
-import { stripUndefined } from '../common/objects';
+import { assertInteger, assertNumber, optionsObject } from '../common/validate';
 
 /** How randomness spreads retry delays. */
 export type JitterMode = 'none' | 'full' | 'equal';
@@ -41,7 +40,7 @@ export function resolveRetryPolicy(
   policy: Partial<RetryPolicy> = {},
   label = 'retryPolicy',
 ): RetryPolicy {
-  const merged = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(policy) };
+  const merged = { ...DEFAULT_RETRY_POLICY, ...optionsObject(policy, label) };
   assertInteger(merged.maxAttempts, `${label}.maxAttempts`, 0);
   assertNumber(merged.baseDelayMs, `${label}.baseDelayMs`, 0);
   assertNumber(merged.factor, `${label}.factor`, 1);
@@ -53,7 +52,7 @@ export function resolveRetryPolicy(
       'must not be smaller than baseDelayMs',
     );
   }
-  if (!JITTER_MODES.includes(merged.jitter)) {
+  if (!(JITTER_MODES as readonly unknown[]).includes(merged.jitter)) {
     throw new ConfigurationError(
       `${label}.jitter`,
       'isIn',
@@ -68,12 +67,21 @@ export function resolveRetryPolicy(
  * Always within [0, maxDelayMs] and a whole number of milliseconds.
  *
  * @param random a source of uniform numbers in [0, 1); injectable for tests
+ * @throws ConfigurationError when `policy` is not an object, `retry` not a whole number (one
+ *   below 1 counts as the first retry) or `random` not a function
  */
 export function backoffDelay(
   policy: RetryPolicy,
   retry: number,
   random: () => number = Math.random,
 ): number {
+  if (typeof policy !== 'object' || policy === null) {
+    throw new ConfigurationError('policy', 'isObject', 'must be a retry policy');
+  }
+  assertInteger(retry, 'retry', Number.MIN_SAFE_INTEGER);
+  if (typeof random !== 'function') {
+    throw new ConfigurationError('random', 'isFunction', 'must be a function');
+  }
   const exponent = Math.max(0, retry - 1);
   const ceiling = Math.min(
     policy.maxDelayMs,

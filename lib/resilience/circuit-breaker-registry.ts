@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { duplicateWatched } from '../common/connection-monitor';
 import { KeyLayout } from '../common/key-layout';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
+import { optionsObject } from '../common/validate';
 import type { RedisClient } from '../common/redis-client';
 import { ClosedError, ConfigurationError, RedisOperationError } from '../errors';
 import { CircuitBreaker } from './circuit-breaker';
@@ -74,7 +75,12 @@ export class CircuitBreakerRegistry {
     private readonly redis: RedisClient,
     options: CircuitBreakerRegistryOptions = {},
   ) {
-    const { defaults = {}, subscribeEvents = true, logger, ...breakerOptions } = options;
+    const {
+      defaults = {},
+      subscribeEvents = true,
+      logger,
+      ...breakerOptions
+    } = optionsObject(options, 'options');
     this.logger = logger ?? silentLogger;
     this.options = resolveCircuitBreakerOptions(breakerOptions);
     resolveCircuitBreakerConfig({}, defaults, 'defaults');

@@ -1,6 +1,5 @@
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { stripUndefined } from '../common/objects';
-import { assertInteger, assertKeyPrefix } from '../common/validate';
+import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validate';
 import { ConfigurationError } from '../errors';
 
 /** How a breaker talks to Redis; shared by every breaker of a registry. */
@@ -40,7 +39,7 @@ export function resolveCircuitBreakerOptions(
     resyncIntervalMs: 1_000,
     publishEvents: true,
     onError: () => undefined,
-    ...stripUndefined(options),
+    ...optionsObject(options, 'options'),
   };
   assertKeyPrefix(merged.keyPrefix);
   assertInteger(merged.commandTimeoutMs, 'commandTimeoutMs', 1, 60_000);

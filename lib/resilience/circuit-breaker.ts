@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import { KeyLayout } from '../common/key-layout';
 import type { RedisClient } from '../common/redis-client';
-import { CircuitBreakerOpenError } from '../errors';
+import { CircuitBreakerOpenError, ValidationError } from '../errors';
 import {
   AcquireResult,
+  RecordResult,
   type BreakerReply,
   type CallOutcome,
-  type RecordResult,
 } from './breaker-scripts';
 import {
   assertBreakerName,
@@ -55,6 +55,23 @@ export interface CircuitBreakerMetrics {
 export interface CallOptions {
   /** Carried by the rejection error and by state-change events this call causes. */
   correlationId?: string;
+}
+
+/**
+ * Checks what {@link CircuitBreaker.call} was given before it takes a permit, so a caller's
+ * mistake is never counted as a failure of the guarded dependency.
+ */
+function assertCallArguments(fn: unknown, options: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new ValidationError('fn', 'isFunction', 'must be a function');
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', 'isObject', 'must be an object');
+  }
+  const { correlationId } = options as CallOptions;
+  if (correlationId !== undefined && typeof correlationId !== 'string') {
+    throw new ValidationError('options.correlationId', 'isString', 'must be a string');
+  }
 }
 
 /** A permit to run one call: where it came from and in which generation. */
@@ -129,9 +146,12 @@ export class CircuitBreaker {
    * Runs `fn` if the breaker admits it and records the outcome (in Redis before this
    * returns or rethrows, so a trip is visible to every process by then).
    *
-   * @throws CircuitBreakerOpenError when refused; otherwise whatever `fn` throws
+   * @throws ValidationError (before anything is recorded) when `fn` is not a function or
+   *   `options` is malformed; CircuitBreakerOpenError when refused; otherwise whatever `fn`
+   *   throws
    */
   async call<T>(fn: () => T | Promise<T>, options: CallOptions = {}): Promise<T> {
+    assertCallArguments(fn, options);
     const permit = await this.acquire(false, options.correlationId);
     const { code, elapsedMs } = permit.reply;
     if (code === AcquireResult.REJECTED_OPEN || code === AcquireResult.REJECTED_HALF_OPEN_FULL) {
@@ -160,8 +180,16 @@ export class CircuitBreaker {
     return result;
   }
 
-  /** `call(() => fn(...args))`. */
-  execute<A extends unknown[], T>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<T> {
+  /**
+   * `call(() => fn(...args))`.
+   *
+   * @throws ValidationError (before anything is recorded) when `fn` is not a function
+   */
+  async execute<A extends unknown[], T>(
+    fn: (...args: A) => T | Promise<T>,
+    ...args: A
+  ): Promise<T> {
+    assertCallArguments(fn, {});
     return this.call(() => fn(...args));
   }
 
@@ -206,12 +234,21 @@ export class CircuitBreaker {
   }
 
   /**
-   * Takes note of a transition another instance published on the breaker channel.
+   * Takes note of a transition another instance published on the breaker channel, in the
+   * local mirror too: should Redis go away next, the fallback starts from the state the
+   * peer made (just begun), not from the one this instance saw last.
    * @internal called by the registry's channel listener
    */
   notePublished(event: PublishedStateChange): void {
     if (event.origin === this.origin || this.fallback || event.gen <= this.sharedGen) return;
     this.sharedGen = event.gen;
+    this.local.adopt({
+      code: RecordResult.RECORDED,
+      state: event.to,
+      gen: event.gen,
+      elapsedMs: 0,
+      from: event.from,
+    });
     this.emit(event.to, 'peer');
   }
 

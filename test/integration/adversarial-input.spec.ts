@@ -155,6 +155,48 @@ describe('adversarial input', () => {
     ['a newline', 'a\nb'],
   ];
 
+  describe('nesting 100 000 levels deep', () => {
+    const deep = nested(100_000);
+    it.each<[string, () => Promise<unknown>]>([
+      ['as the sender', () => coordinator.sendMessage(deep as never, victim, event())],
+      ['as the recipient', () => coordinator.sendMessage(sender, { type: deep } as never, event())],
+      [
+        'as routing',
+        () => coordinator.sendMessage(sender, victim, event({}, { routing: deep as never })),
+      ],
+      [
+        'as replyTo',
+        () => coordinator.sendMessage(sender, victim, event({}, { replyTo: deep as never })),
+      ],
+    ])('%s is refused with a ValidationError, not a RangeError', async (_where, send) => {
+      const before = await keysUnder(client, prefix);
+      const error = await send().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ rule: 'maxDepth' });
+      expect(await keysUnder(client, prefix)).toEqual(before);
+    });
+  });
+
+  it('a request with a signal that is not an AbortSignal is refused before anything is enqueued', async () => {
+    const before = await snapshot(client, prefix);
+    const error = await coordinator
+      .request(sender, victim, event(), { timeoutMs: 1_000, signal: { aborted: false } as never })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field: 'signal', rule: 'isAbortSignal' });
+    expect(await snapshot(client, prefix)).toEqual(before);
+  });
+
+  it('configure(null) and limits no option check can print are refused with a ConfigurationError', () => {
+    expect(() => coordinator.configure(null as never)).toThrow(ConfigurationError);
+    const bare = (): unknown => coordinator.configure({ queueSize: Object.create(null) as never });
+    expect(bare).toThrow(ConfigurationError);
+    expect(bare).toThrow('must be an integer, got an object');
+    expect(() => coordinator.configure({ queueSize: Symbol('q') as never })).toThrow(
+      'got a symbol',
+    );
+  });
+
   describe.each(hostileIds)('an agent id with %s', (_name, text) => {
     it('is refused as recipient type and instance before Redis is touched', async () => {
       const before = await keysUnder(client, prefix);

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { CircuitBreakerOpenError, isRedisOperationError } from '../../lib/errors';
 import { CircuitBreakerRegistry, type CircuitBreakerConfig } from '../../lib/resilience';
 import { describeRealRedis, eventually, uniquePrefix } from '../support/redis';
+import { RedisServerProcess } from '../support/redis-server';
 
 const HOST = '127.0.0.1';
 
@@ -159,5 +160,53 @@ describeRealRedis('circuit breaker while Redis is down', () => {
     await b.reset();
     await expect(a.call(ok)).resolves.toBe('ok');
     await clientA.del(`${prefix}:breaker:{llm}`, `${prefix}:breakers`);
+  });
+});
+
+describeRealRedis('circuit breaker fallback after a peer changed the state', () => {
+  const prefix = uniquePrefix('breaker-stale');
+  let server: RedisServerProcess;
+
+  beforeAll(async () => {
+    server = await RedisServerProcess.start();
+  });
+
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('falls back on the state a peer reset to, not on the open state it saw before', async () => {
+    const connect = (): Redis =>
+      server.connect({ maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    const options = { keyPrefix: prefix, commandTimeoutMs: 200, resyncIntervalMs: 100 };
+    const clientA = connect();
+    const processA = new CircuitBreakerRegistry(clientA, { ...options, onError: () => undefined });
+    const processB = new CircuitBreakerRegistry(connect(), {
+      ...options,
+      subscribeEvents: false,
+      onError: () => undefined,
+    });
+    try {
+      const a = await processA.get('stale', config);
+      const b = await processB.get('stale', config);
+      for (let i = 0; i < 3; i++) await expect(a.call(boom)).rejects.toThrow('boom');
+      expect(a.getMetrics().state).toBe('open');
+
+      // B resets; A hears of it on the channel only, without making a call.
+      await b.reset();
+      expect(await eventually(() => a.getMetrics().state === 'closed')).toBe(true);
+
+      await server.stop('SIGKILL');
+      expect(await eventually(() => clientA.status !== 'ready')).toBe(true);
+      // On local state now: it follows the reset instead of the 30 s open timeout it saw.
+      await expect(a.call(ok)).resolves.toBe('ok');
+      expect(a.getMetrics()).toMatchObject({ localFallback: true, state: 'closed', rejected: 0 });
+    } finally {
+      // Back up, so the registries close their connections cleanly.
+      if (!server.running) await server.restart();
+      await eventually(() => clientA.status === 'ready');
+      await processA.close();
+      await processB.close();
+    }
   });
 });

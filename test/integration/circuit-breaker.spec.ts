@@ -121,6 +121,28 @@ describe('shared state across connections', () => {
     expect(fn).not.toHaveBeenCalled();
   });
 
+  it('refuses a caller mistake before recording anything: three bad calls leave it closed for every process', async () => {
+    const [a, b] = await pair(SLOW);
+    for (let i = 0; i < a.config.failureThreshold; i++) {
+      await expect(a.call('not a function' as never)).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'fn',
+        rule: 'isFunction',
+      });
+    }
+    await expect(a.execute(42 as never)).rejects.toMatchObject({ field: 'fn' });
+    await expect(a.call(ok, null as never)).rejects.toMatchObject({ field: 'options' });
+    await expect(a.call(ok, [] as never)).rejects.toMatchObject({ field: 'options' });
+    await expect(a.call(ok, { correlationId: 5 } as never)).rejects.toMatchObject({
+      field: 'options.correlationId',
+      rule: 'isString',
+    });
+    expect(await b.getState()).toBe('closed');
+    expect(await b.isCallPermitted()).toBe(true);
+    expect(await clientB.exists(new KeyLayout(prefix).breaker(a.name))).toBe(0);
+    expect(a.getMetrics()).toMatchObject({ total: 0, failed: 0, rejected: 0 });
+  });
+
   it('counts consecutive failures across processes; a success anywhere resets the count', async () => {
     const [a, b] = await pair();
     await fail(a, 1);

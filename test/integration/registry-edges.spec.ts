@@ -1,5 +1,5 @@
 import { KeyLayout } from '../../lib/common/key-layout';
-import { isRedisOperationError, isValidationError } from '../../lib/errors';
+import { ValidationError, isRedisOperationError, isValidationError } from '../../lib/errors';
 import {
   CapabilityType,
   RedisAgentRegistry,
@@ -95,6 +95,20 @@ afterAll(async () => {
 });
 
 describe('RedisAgentRegistry: edge cases', () => {
+  it('refuses capability metadata and ids nested 100 000 levels deep with a ValidationError', async () => {
+    const r = registry();
+    const a = agent();
+    await r.register(a);
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    const set = { capabilities: [{ ...capability, metadata: deep }] };
+    const error = await r.registerCapabilities(a.agentId, set).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ rule: 'maxDepth' });
+    expect((await r.getAgent(a.agentId))?.capabilities).toBeUndefined();
+    await expect(r.getAgent(deep as never)).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('on() delivers events of one kind until its stop function is called', async () => {
     const r = registry({ subscribeEvents: true });
     await r.ready();

@@ -6,6 +6,8 @@ import {
   type RedisAgentRegistryOptions,
   type RegistryEvent,
 } from '../../lib/registry';
+import { AgentStore } from '../../lib/registry/agent-store';
+import { CapabilityStore } from '../../lib/registry/capability-store';
 import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
 import { TestAgent } from '../unit/registry/test-agent';
 
@@ -46,6 +48,31 @@ async function registerAll(r: RedisAgentRegistry, ...types: string[]): Promise<T
     await r.register(agent);
   }
   return agents;
+}
+
+/**
+ * `client` as seen by a process that dies right after its first script reply arrives: every
+ * command after that fails, and nothing it would have sent next reaches Redis.
+ */
+function lostAfterFirstScript(client: Redis): Redis {
+  let lost = false;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'defineCommand') return value;
+      return (...args: unknown[]): unknown => {
+        if (lost) return Promise.reject(new Error('connection lost'));
+        const reply = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (typeof property === 'string' && property.startsWith('tta_')) {
+          return (reply as Promise<unknown>).then((result) => {
+            lost = true;
+            return result;
+          });
+        }
+        return reply;
+      };
+    },
+  });
 }
 
 /** Moves the heartbeat deadlines of `types` into the past, as if their beats had stopped. */
@@ -113,6 +140,67 @@ describe('RedisAgentRegistry: the agent and capability indexes', () => {
         lastHeartbeat: registered.lastHeartbeat,
       }),
     ]);
+  });
+
+  it('an agent a dying sweeper got to is still announced expired, exactly once, by the next sweep', async () => {
+    const listener = registry({ subscribeEvents: true });
+    await listener.ready();
+    const seen: RegistryEvent[] = [];
+    listener.events$.subscribe((event) => seen.push(event));
+    const r = registry();
+    await registerAll(r, 'orphaned');
+    await lapse('orphaned');
+    const dying = new RedisAgentRegistry(lostAfterFirstScript(createClient()), {
+      keyPrefix: prefix,
+      autoHeartbeat: false,
+      subscribeEvents: false,
+      onError: () => undefined,
+    });
+    opened.push(dying);
+    await expect(dying.sweepExpired()).rejects.toMatchObject({ code: 'REDIS_ERROR' });
+
+    expect(await r.sweepExpired()).toEqual([{ type: 'orphaned', instance: 'default' }]);
+    expect(await r.sweepExpired()).toEqual([]);
+    // Published after any announcement on the same connection, so it arrives after them.
+    await registerAll(r, 'marker');
+    await r.deregister({ type: 'marker' });
+    expect(await eventually(() => seen.some((e) => e.type === 'deregistered'), 10_000)).toBe(true);
+    expect(seen.filter((e) => e.type === 'expired')).toEqual([
+      expect.objectContaining({
+        agentId: { type: 'orphaned', instance: 'default' },
+        name: 'agent orphaned',
+        origin: r.instanceId,
+      }),
+    ]);
+  });
+
+  it('the claim leaves an agent that beat since it was listed, and one already taken', async () => {
+    const r = registry({ subscribeEvents: true });
+    await r.ready();
+    const seen: RegistryEvent[] = [];
+    r.events$.subscribe((event) => seen.push(event));
+    await registerAll(r, 'beating', 'taken', 'lapsed');
+    await lapse('taken', 'lapsed');
+    await admin.zrem(keys.agentIndex, 'taken/default');
+    const store = new AgentStore(admin, keys, new CapabilityStore(admin, keys));
+    const event = (type: string): string =>
+      JSON.stringify({
+        type: 'expired',
+        agentId: { type, instance: 'default' },
+        origin: 'o',
+        at: 1,
+      });
+    const claimed = await store.claimExpired(keys.registryChannel, [
+      { member: 'beating/default', event: event('beating') },
+      { member: 'taken/default', event: event('taken') },
+      { member: 'lapsed/default', event: event('lapsed') },
+    ]);
+    expect(claimed).toEqual(['lapsed/default']);
+    expect(await admin.zscore(keys.agentIndex, 'beating/default')).not.toBeNull();
+    expect(await eventually(() => seen.some((e) => e.type === 'expired'), 10_000)).toBe(true);
+    await r.deregister({ type: 'beating' });
+    expect(await eventually(() => seen.some((e) => e.type === 'deregistered'), 10_000)).toBe(true);
+    expect(seen.filter((e) => e.type === 'expired').map((e) => e.agentId.type)).toEqual(['lapsed']);
   });
 
   it('the expiry sweep claims batch after batch until a batch comes back short', async () => {

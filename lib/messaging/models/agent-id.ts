@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ValidationError } from '../../errors/validation.error';
 
 /** Identity of an agent. A missing `instance` means `"default"`. */
 export interface AgentId {
@@ -48,8 +49,13 @@ export function formatAgentId(id: AgentId): string {
   return `${id.type}/${id.instance ?? DEFAULT_INSTANCE}`;
 }
 
-/** Inverse of {@link formatAgentId}; `null` when the text is not a well-formed id. */
+/**
+ * Inverse of {@link formatAgentId}; `null` when the text is not a well-formed id.
+ *
+ * @throws ValidationError when `text` is not a string
+ */
 export function parseAgentId(text: string): ResolvedAgentId | null {
+  if (typeof text !== 'string') throw new ValidationError('text', 'isString', 'must be a string');
   const slash = text.indexOf('/');
   if (slash < 0) return null;
   const type = text.slice(0, slash);
