@@ -12,6 +12,7 @@ import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.
 import { loadOptionalPackage } from '../nest/optional-package';
 import { AgentTestingClient } from './agent-testing.client';
 import { useAccurateClock } from './mock-clock';
+import { adaptReplyTransformers, type RedisMockCommands } from './mock-reply-context';
 
 /** Token of the in-memory Redis a testing module runs on. */
 export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
@@ -31,11 +32,12 @@ export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'
   tracing: false,
 };
 
-type RedisMockClass = new (options?: { host?: string }) => Redis;
+type RedisMockClass = (new (options?: { host?: string }) => Redis) & RedisMockCommands;
 
 /**
  * A fresh ioredis-mock instance with its own data (instances share data per host), answering
- * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}).
+ * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}), on ioredis 5
+ * or 6 (see {@link adaptReplyTransformers}). ioredis-mock is bundled with this package.
  */
 export function createMockRedis(): Redis {
   const RedisMock = loadOptionalPackage<RedisMockClass | { default: RedisMockClass }>(
@@ -44,6 +46,7 @@ export function createMockRedis(): Redis {
     true,
   )!;
   const Ctor = typeof RedisMock === 'function' ? RedisMock : RedisMock.default;
+  adaptReplyTransformers(Ctor);
   return useAccurateClock(new Ctor({ host: `agent-testing-${randomBytes(6).toString('hex')}` }));
 }
 
