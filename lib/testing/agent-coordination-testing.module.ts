@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { DEFAULT_COORDINATOR_LIMITS } from '../messaging/coordinator.options';
 import { AgentCoordinationModule } from '../nest/agent-coordination.module';
 import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
 import { loadOptionalPackage } from '../nest/optional-package';
@@ -22,10 +23,23 @@ export type AgentCoordinationTestingOptions = Partial<
   Omit<AgentCoordinationModuleOptions, 'connection'>
 >;
 
-/** Defaults that keep unit tests fast: short waits, quick retries, no tracing. */
+/**
+ * Defaults of the testing module. Retry and payload limits are the documented defaults
+ * (`retryAttempts` 3, as `DEFAULT_COORDINATOR_LIMITS`), so a test sees as many attempts as
+ * production. What differs keeps unit tests fast, and only changes timing: retry backoff of
+ * 1–5 ms without jitter (default 1 s doubling to 30 s, full jitter), 50 ms receive waits,
+ * 1 s shutdown and recovery intervals, key prefix `test`, no registry or breaker event
+ * subscriptions and no tracing. Any of them can be overridden in
+ * {@link AgentCoordinationTestingModule.forRoot}.
+ */
 export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'> = {
   keyPrefix: 'test',
-  coordinator: { retryAttempts: 2, backoffBaseMs: 1, backoffMaxMs: 5, jitter: 'none' },
+  coordinator: {
+    retryAttempts: DEFAULT_COORDINATOR_LIMITS.retryAttempts,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+    jitter: 'none',
+  },
   registry: { heartbeatTtlMs: 30_000, subscribeEvents: false },
   breakers: { subscribeEvents: false },
   consumer: { receiveWaitMs: 50, shutdownTimeoutMs: 1_000, recoverIntervalMs: 1_000 },
