@@ -12,7 +12,13 @@ interface ReplyContext {
 export interface RedisMockCommands {
   /** ioredis-mock's `Command`; `transformers` is ioredis's own transformer table. */
   Command: {
-    transformers: { argument: object; reply: Record<string, unknown> };
+    /** Starts as ioredis's own transformer table; replaced by a table of the mock's own. */
+    transformers: {
+      /** Argument transformers by command name (they take no context; shared as they are). */
+      argument: object;
+      /** Reply transformers by command name. */
+      reply: Record<string, unknown>;
+    };
   };
 }
 
