@@ -42,9 +42,13 @@ export function adaptReplyTransformers(RedisMock: RedisMockCommands): void {
   // A proxy, not a copy: a transformer registered later on ioredis is seen here too.
   const reply = new Proxy(shared.reply, {
     get(table, commandName: string | symbol): unknown {
-      const transformer = table[commandName as string];
-      if (typeof transformer !== 'function' || typeof commandName !== 'string') return transformer;
-      const context: ReplyContext = { commandName, protocol: 2, replyMapping: 'legacy' };
+      const transformer: unknown = Reflect.get(table, commandName);
+      if (typeof transformer !== 'function') return transformer;
+      const context: ReplyContext = {
+        commandName: String(commandName),
+        protocol: 2,
+        replyMapping: 'legacy',
+      };
       return (result: unknown) => (transformer as ReplyTransformer)(result, context);
     },
   });
