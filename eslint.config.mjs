@@ -12,6 +12,8 @@ export default tseslint.config(
       '.stryker-tmp/**',
       '.scratch/**',
       'docs/api/**',
+      // Consumer apps of the compatibility test: type-checked there against the packed package.
+      'scripts/compat/apps/**',
       '**/*.js',
       '**/*.cjs',
       '**/*.mjs',

@@ -7,11 +7,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { DEFAULT_COORDINATOR_LIMITS } from '../messaging/coordinator.options';
 import { AgentCoordinationModule } from '../nest/agent-coordination.module';
 import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
 import { loadOptionalPackage } from '../nest/optional-package';
 import { AgentTestingClient } from './agent-testing.client';
 import { useAccurateClock } from './mock-clock';
+import { adaptReplyTransformers, type RedisMockCommands } from './mock-reply-context';
 
 /** Token of the in-memory Redis a testing module runs on. */
 export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
@@ -21,21 +23,35 @@ export type AgentCoordinationTestingOptions = Partial<
   Omit<AgentCoordinationModuleOptions, 'connection'>
 >;
 
-/** Defaults that keep unit tests fast: short waits, quick retries, no tracing. */
+/**
+ * Defaults of the testing module. Retry and payload limits are the documented defaults
+ * (`retryAttempts` 3, as `DEFAULT_COORDINATOR_LIMITS`), so a test sees as many attempts as
+ * production. What differs keeps unit tests fast, and only changes timing: retry backoff of
+ * 1–5 ms without jitter (default 1 s doubling to 30 s, full jitter), 50 ms receive waits,
+ * 1 s shutdown and recovery intervals, key prefix `test`, no registry or breaker event
+ * subscriptions and no tracing. Any of them can be overridden in
+ * {@link AgentCoordinationTestingModule.forRoot}.
+ */
 export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'> = {
   keyPrefix: 'test',
-  coordinator: { retryAttempts: 2, backoffBaseMs: 1, backoffMaxMs: 5, jitter: 'none' },
+  coordinator: {
+    retryAttempts: DEFAULT_COORDINATOR_LIMITS.retryAttempts,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+    jitter: 'none',
+  },
   registry: { heartbeatTtlMs: 30_000, subscribeEvents: false },
   breakers: { subscribeEvents: false },
   consumer: { receiveWaitMs: 50, shutdownTimeoutMs: 1_000, recoverIntervalMs: 1_000 },
   tracing: false,
 };
 
-type RedisMockClass = new (options?: { host?: string }) => Redis;
+type RedisMockClass = (new (options?: { host?: string }) => Redis) & RedisMockCommands;
 
 /**
  * A fresh ioredis-mock instance with its own data (instances share data per host), answering
- * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}).
+ * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}), on ioredis 5
+ * or 6 (see {@link adaptReplyTransformers}). ioredis-mock is bundled with this package.
  */
 export function createMockRedis(): Redis {
   const RedisMock = loadOptionalPackage<RedisMockClass | { default: RedisMockClass }>(
@@ -44,6 +60,7 @@ export function createMockRedis(): Redis {
     true,
   )!;
   const Ctor = typeof RedisMock === 'function' ? RedisMock : RedisMock.default;
+  adaptReplyTransformers(Ctor);
   return useAccurateClock(new Ctor({ host: `agent-testing-${randomBytes(6).toString('hex')}` }));
 }
 

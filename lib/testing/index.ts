@@ -17,3 +17,4 @@ export {
   type TestingCoordinationOptions,
 } from './create-testing-coordination';
 export { useAccurateClock } from './mock-clock';
+export { adaptReplyTransformers, type RedisMockCommands } from './mock-reply-context';

@@ -1,20 +1,34 @@
 // Compatibility test: builds and packs the package, then installs the tarball into throwaway
-// consumer apps (NestJS 10 CommonJS, NestJS 11 CommonJS, NestJS 12 ES modules) and runs each
-// against a real Redis. Prints one row per app and exits non-zero when any app fails.
+// consumer apps (NestJS 10 CommonJS, NestJS 11 CommonJS, NestJS 12 ES modules), each once with
+// ioredis 5 and once with ioredis 6, and in each:
+//   1. `npm install` without --legacy-peer-deps (ERESOLVE when a peer range excludes a version);
+//   2. main.js: an @Agent that receives its own message on the real Redis;
+//   3. the agent's unit test through `tta-agent-coordination/testing` (the bundled in-memory
+//      Redis): jest in the CommonJS apps, node:test in the ES-module app (below);
+//   4. (with ioredis 6) `tsc -p` on every tsconfig*.json of the app: `import`s of both entry points (`.` and
+//      `./testing`) resolve their types under node10 (`"module": "commonjs"`), node16/nodenext
+//      and bundler resolution.
+// Prints one row per app and exits non-zero when any app fails.
 //
-//   npm run test:compat                    all apps
-//   npm run test:compat -- nest12-esm      only the named apps
+//   npm run test:compat                          all apps
+//   npm run test:compat -- nest12-esm            both ioredis variants of the named app
+//   npm run test:compat -- nest12-esm-ioredis6   one variant
 //
 // REDIS_URL overrides redis://127.0.0.1:6379; COMPAT_KEEP=1 keeps the temp dir for a look.
-// The apps install and run in parallel, each under its own key prefix (deleted afterwards).
-// npm install fails with ERESOLVE when our peer ranges exclude the app's Nest major.
+// The installs run in parallel (npm's one cache is safe to share); the steps after them run two
+// apps at a time (they are CPU-bound), each app under its own key prefix (deleted afterwards).
+// jest and tsc are this repository's own (devDependencies), run on the app's files and
+// node_modules, so the apps install only what a consumer installs.
 //
 // NestJS 12 publishes ES modules only: our CommonJS dist then require()s @nestjs/common and
 // @nestjs/core as ES modules, which needs Node's require(esm) (on by default from Node 20.19
-// and 22.12). On an older Node the nest12-esm app fails with ERR_REQUIRE_ESM.
+// and 22.12). On an older Node the nest12-esm app fails with ERR_REQUIRE_ESM. jest's module
+// loader has its own require(), which loads ES modules only from Node 24.9 on, so a jest test of
+// a NestJS 12 app fails before that ("Must use import to load ES Module"); the nest12-esm app runs
+// its unit test with node:test instead.
 //
 // Each app (scripts/compat/apps/<name>/) loads NestJS and the package its own way and runs
-// the same body, scripts/compat/shared/echo-app.cjs. They are plain JavaScript that call the
+// the same bodies, scripts/compat/shared/*.cjs. They are plain JavaScript that call the
 // decorators as functions (`Agent({...})(Class)`, `OnAgentMessage(type)(proto, key, descriptor)`,
 // `Inject(token)(Class, undefined, 0)`) instead of being compiled from TypeScript: what runs
 // is then exactly what a consumer's `require` / `import` of the tarball loads, with no
@@ -22,15 +36,27 @@
 // emitDecoratorMetadata to depend on (the constructor dependency is declared with @Inject).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 
 const ROOT = resolve(__dirname, '..', '..');
 const APPS_DIR = join(__dirname, 'apps');
-/** The body every app runs; copied beside each app's main.js. */
-const SHARED_APP = join(__dirname, 'shared', 'echo-app.cjs');
+/** The bodies every app runs (main.js, the unit test); copied beside each app's files. */
+const SHARED_DIR = join(__dirname, 'shared');
+/** Each app runs once with each of these ioredis majors (its package.json's range is replaced). */
+const IOREDIS_MAJORS = ['5', '6'];
+/** How many apps run their steps after the install at once (they are CPU-bound). */
+const STEP_CONCURRENCY = 2;
+const JEST = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** jest as a CommonJS app configures it for plain JavaScript tests. */
+const JEST_CONFIG = JSON.stringify({
+  testEnvironment: 'node',
+  transform: {},
+  testMatch: ['<rootDir>/*.test.cjs'],
+});
 /** The name the apps' package.json files give the packed tarball (`file:../<name>`). */
 const TARBALL = 'tta-agent-coordination.tgz';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,11 +69,21 @@ interface Outcome {
   ms: number;
 }
 
+/** One app with one ioredis major, e.g. `nest11-cjs-ioredis6`. */
+interface Variant {
+  name: string;
+  app: string;
+  ioredis: string;
+}
+
 interface AppResult {
   app: string;
   nest: string;
+  ioredis: string;
   installMs: number;
   runMs: number;
+  testMs: number;
+  typesMs: number;
   ok: boolean;
   detail: string;
 }
@@ -112,35 +148,104 @@ async function installedVersion(dir: string, name: string): Promise<string> {
   }
 }
 
-async function testApp(app: string, workDir: string, keyPrefix: string): Promise<AppResult> {
-  const dir = join(workDir, app);
-  await cp(join(APPS_DIR, app), dir, { recursive: true });
-  await cp(SHARED_APP, join(dir, 'echo-app.cjs'));
-  const result: AppResult = { app, nest: '?', installMs: 0, runMs: 0, ok: false, detail: '' };
+/** Copies the app and the shared bodies into `dir`, with the variant's ioredis range. */
+async function prepare(variant: Variant, dir: string): Promise<void> {
+  await cp(join(APPS_DIR, variant.app), dir, { recursive: true });
+  for (const file of await readdir(SHARED_DIR)) await cp(join(SHARED_DIR, file), join(dir, file));
+  const manifestPath = join(dir, 'package.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+    type?: string;
+    dependencies: Record<string, string>;
+  };
+  manifest.dependencies.ioredis = `^${variant.ioredis}.0.0`;
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
+}
+
+async function install(variant: Variant, dir: string, result: AppResult): Promise<boolean> {
+  await prepare(variant, dir);
   // An explicit log level: under `npm run --silent` npm would also silence the install errors.
-  const install = await run(
+  // --prefer-offline: the apps share most packages, so one registry look-up serves them all.
+  const installed = await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=warn'],
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=warn'],
     dir,
     INSTALL_TIMEOUT_MS,
   );
-  result.installMs = install.ms;
-  if (install.code !== 0) {
-    result.detail = `npm install: ${reason(install.output)}`;
-    return result;
-  }
+  result.installMs = installed.ms;
+  if (installed.code !== 0) result.detail = `npm install: ${reason(installed.output)}`;
+  return installed.code === 0;
+}
+
+/** Steps 2 to 4 (see the top of this file); stops at the first that fails. */
+async function runSteps(
+  variant: Variant,
+  dir: string,
+  keyPrefix: string,
+  result: AppResult,
+): Promise<void> {
+  result.nest = await installedVersion(dir, '@nestjs/core');
+  result.ioredis = await installedVersion(dir, 'ioredis');
   const ran = await run(process.execPath, ['main.js'], dir, RUN_TIMEOUT_MS, {
     ...process.env,
     REDIS_URL,
     COMPAT_KEY_PREFIX: keyPrefix,
   });
   result.runMs = ran.ms;
-  result.nest = await installedVersion(dir, '@nestjs/core');
-  result.ok = ran.code === 0;
-  result.detail = result.ok
-    ? (ran.output.trim().split('\n').at(-1) ?? '')
-    : `exit ${String(ran.code)}: ${reason(ran.output)}`;
-  return result;
+  if (ran.code !== 0) {
+    result.detail = `main.js: exit ${String(ran.code)}: ${reason(ran.output)}`;
+    return;
+  }
+  const esm =
+    (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { type?: string }).type ===
+    'module';
+  const tested = esm
+    ? await run(process.execPath, ['--test', '--test-reporter=dot'], dir, RUN_TIMEOUT_MS)
+    : await run(
+        process.execPath,
+        [JEST, '--rootDir', dir, '--config', JEST_CONFIG, '--ci', '--runInBand'],
+        dir,
+        RUN_TIMEOUT_MS,
+      );
+  result.testMs = tested.ms;
+  if (tested.code !== 0) {
+    result.detail = `${esm ? 'node --test' : 'jest'}: exit ${String(tested.code)}: ${reason(tested.output)}`;
+    return;
+  }
+  // Types once per app, with the newest ioredis: the tsconfigs skip library checks (as Nest's
+  // own starter does), so the ioredis major does not change what they check.
+  const tsconfigs =
+    variant.ioredis === IOREDIS_MAJORS.at(-1)
+      ? (await readdir(dir)).filter((f) => /^tsconfig.*\.json$/.test(f)).sort()
+      : [];
+  for (const tsconfig of tsconfigs) {
+    const checked = await run(process.execPath, [TSC, '-p', tsconfig], dir, RUN_TIMEOUT_MS);
+    result.typesMs += checked.ms;
+    if (checked.code !== 0) {
+      result.detail = `tsc -p ${tsconfig}: ${reason(checked.output)}`;
+      return;
+    }
+  }
+  result.ok = true;
+  const typed = tsconfigs.map((f) => f.replace(/^tsconfig\.?|\.?json$/g, '') || 'default');
+  const types = typed.length > 0 ? `; types resolve (${typed.join(', ')})` : '';
+  result.detail = `${ran.output.trim().split('\n').at(-1) ?? ''}; unit test passed (${esm ? 'node:test' : 'jest'})${types}`;
+}
+
+/** A gate that lets at most `limit` callers run at once, in arrival order. */
+function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1) + 's';
@@ -149,12 +254,21 @@ async function main(): Promise<number> {
   const started = Date.now();
   const available = (await readdir(APPS_DIR)).sort();
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((name) => !available.includes(name));
-  if (unknown.length > 0) {
-    console.error(`unknown app(s): ${unknown.join(', ')}; apps: ${available.join(', ')}`);
+  const variants: Variant[] = available.flatMap((app) =>
+    IOREDIS_MAJORS.map((ioredis) => ({ name: `${app}-ioredis${ioredis}`, app, ioredis })),
+  );
+  const unknownNames = wanted.filter(
+    (name) => !variants.some((v) => v.name === name || v.app === name),
+  );
+  if (unknownNames.length > 0) {
+    console.error(
+      `unknown app(s): ${unknownNames.join(', ')}; apps: ${variants.map((v) => v.name).join(', ')}`,
+    );
     return 2;
   }
-  const apps = wanted.length > 0 ? wanted : available;
+  const apps = variants.filter(
+    (v) => wanted.length === 0 || wanted.includes(v.name) || wanted.includes(v.app),
+  );
 
   let lastError: Error | undefined;
   const redis = new Redis(REDIS_URL, {
@@ -194,21 +308,44 @@ async function main(): Promise<number> {
     console.log(`built and packed ${packed} in ${seconds(Date.now() - started)}`);
 
     const runId = randomBytes(3).toString('hex');
-    const prefixes = apps.map((app) => `compat.${runId}.${app}`);
-    let results: AppResult[];
+    const prefixes = apps.map((variant) => `compat.${runId}.${variant.name}`);
+    const results: AppResult[] = apps.map((variant) => ({
+      app: variant.name,
+      nest: '?',
+      ioredis: '?',
+      installMs: 0,
+      runMs: 0,
+      testMs: 0,
+      typesMs: 0,
+      ok: false,
+      detail: '',
+    }));
+    // Every install starts at once; an app's steps start as soon as its install is done and a
+    // slot is free, so the CPU-bound steps overlap the network-bound installs.
+    const slot = limiter(STEP_CONCURRENCY);
     try {
-      results = await Promise.all(apps.map((app, i) => testApp(app, workDir, prefixes[i])));
+      await Promise.all(
+        apps.map(async (variant, i) => {
+          const dir = join(workDir, variant.name);
+          if (await install(variant, dir, results[i])) {
+            await slot(() => runSteps(variant, dir, prefixes[i], results[i]));
+          }
+        }),
+      );
     } finally {
       for (const prefix of prefixes) await deleteKeys(redis, prefix);
     }
 
     const rows = [
-      ['app', 'nest', 'install', 'run', 'result'],
+      ['app', 'nest', 'ioredis', 'install', 'run', 'test', 'types', 'result'],
       ...results.map((r) => [
         r.app,
         r.nest,
+        r.ioredis,
         seconds(r.installMs),
         seconds(r.runMs),
+        seconds(r.testMs),
+        seconds(r.typesMs),
         r.ok ? 'pass' : 'FAIL',
       ]),
     ];

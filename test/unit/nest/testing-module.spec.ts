@@ -60,7 +60,8 @@ describe('tta-agent-coordination/testing (no Redis server)', () => {
         { payload: { mode: 'flaky' } },
         { until: 'dead-lettered' },
       );
-      expect(flaky.attempt).toBe(3);
+      // The documented default: the first delivery and 3 retries.
+      expect(flaky.attempt).toBe(4);
       expect(
         (await testing.client.deadLetters({ type: 'greeter' })).map((d) => d.lastError),
       ).toEqual(['PermanentMessageError: rejected', 'Error: flaky']);
