@@ -14,6 +14,7 @@ export default tseslint.config(
       'docs/api/**',
       // Consumer apps of the compatibility test: type-checked there against the packed package.
       'scripts/compat/apps/**',
+      'scripts/compat/typed/**',
       '**/*.js',
       '**/*.cjs',
       '**/*.mjs',

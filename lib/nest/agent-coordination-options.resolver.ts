@@ -79,7 +79,7 @@ export function resolveConsumerOptions(
     if (!(key in base)) {
       throw new ConfigurationError(`${label}.${key}`, 'isKnown', 'is not a consumer option');
     }
-    if (value !== undefined) merged[key as keyof ResolvedConsumerOptions] = value as number;
+    if (value !== undefined) merged[key as keyof ResolvedConsumerOptions] = value;
   }
   return assertWorkerTimings(merged, label);
 }

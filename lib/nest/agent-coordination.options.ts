@@ -3,6 +3,7 @@ import type { RedisClient } from '../common/redis-client';
 import type { RedisMessageCoordinatorOptions } from '../messaging/coordinator.options';
 import type { RedisAgentRegistryOptions } from '../registry/registry.options';
 import type { CircuitBreakerRegistryOptions } from '../resilience/circuit-breaker-registry';
+import type { AgentWorkerOptions } from '../runtime/agent-worker.options';
 
 /**
  * Where the module's Redis connection comes from: a `redis://` / `rediss://` URL, ioredis
@@ -11,21 +12,19 @@ import type { CircuitBreakerRegistryOptions } from '../resilience/circuit-breake
  */
 export type AgentCoordinationConnection = string | RedisOptions | RedisClient;
 
-/** How each agent's receive loop runs. Every field can be overridden per agent in `@Agent()`. */
-export interface AgentConsumerOptions {
-  /** Messages one agent handles at the same time. Default 1. */
-  concurrency?: number;
-  /** Reservation length of a received message; extended while its handler runs. Default 30 000 ms. */
-  visibilityTimeoutMs?: number;
-  /** How long shutdown waits for running handlers before leaving them to recovery. Default 10 000 ms. */
-  shutdownTimeoutMs?: number;
-  /** How often a loop returns expired reservations of its agent to the queue; 0 turns it off. Default 5 000 ms. */
-  recoverIntervalMs?: number;
-  /** Longest single blocking wait for a message; shutdown also interrupts it. Default 1 000 ms. */
-  receiveWaitMs?: number;
-  /** Pause after a Redis failure before the loop tries again. Default 500 ms. */
-  errorBackoffMs?: number;
-}
+/**
+ * How each agent's receive loop (its `AgentWorker`) runs: the worker's options of that
+ * name, with the same defaults. Every field can be overridden per agent in `@Agent()`.
+ */
+export type AgentConsumerOptions = Pick<
+  AgentWorkerOptions,
+  | 'concurrency'
+  | 'visibilityTimeoutMs'
+  | 'shutdownTimeoutMs'
+  | 'recoverIntervalMs'
+  | 'receiveWaitMs'
+  | 'errorBackoffMs'
+>;
 
 /** Prometheus export of the module's metrics (needs the optional peer `prom-client`). */
 export interface PrometheusExportOptions {

@@ -45,6 +45,11 @@ const ROOT = resolve(__dirname, '..', '..');
 const APPS_DIR = join(__dirname, 'apps');
 /** The bodies every app runs (main.js, the unit test); copied beside each app's files. */
 const SHARED_DIR = join(__dirname, 'shared');
+/**
+ * What every app type-checks against the packed package (types.ts); copied beside its files.
+ * Apart from shared/: the project's own tsc and eslint leave it to the apps.
+ */
+const TYPED_DIR = join(__dirname, 'typed');
 /** Each app runs once with each of these ioredis majors (its package.json's range is replaced). */
 const IOREDIS_MAJORS = ['5', '6'];
 /** How many apps run their steps after the install at once (they are CPU-bound). */
@@ -151,7 +156,9 @@ async function installedVersion(dir: string, name: string): Promise<string> {
 /** Copies the app and the shared bodies into `dir`, with the variant's ioredis range. */
 async function prepare(variant: Variant, dir: string): Promise<void> {
   await cp(join(APPS_DIR, variant.app), dir, { recursive: true });
-  for (const file of await readdir(SHARED_DIR)) await cp(join(SHARED_DIR, file), join(dir, file));
+  for (const from of [SHARED_DIR, TYPED_DIR]) {
+    for (const file of await readdir(from)) await cp(join(from, file), join(dir, file));
+  }
   const manifestPath = join(dir, 'package.json');
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
     type?: string;

@@ -1,5 +1,6 @@
-// Type-checked by `tsc -p` for each tsconfig*.json beside it, never run: both entry points of the
-// package resolve their types, and the names used here have their declared types.
+// Copied into each app and type-checked there by `tsc -p` for each of its tsconfig*.json, never
+// run: both entry points of the package resolve their types, and the names used here have their
+// declared types.
 import { AgentCoordinationModule, MessageType, type AgentId } from 'tta-agent-coordination';
 import {
   AgentTestingClient,
