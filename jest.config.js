@@ -20,7 +20,9 @@ module.exports = {
   coverageThreshold: {
     global: { statements: 100, branches: 100, functions: 100, lines: 100 },
   },
-  testTimeout: 30000,
+  // Generous: on a loaded machine a test that spawns Node processes (CLI, examples, two-process
+  // e2e) can take well over 30 s; only a hung test waits this long.
+  testTimeout: 120000,
   projects: [
     {
       ...base,

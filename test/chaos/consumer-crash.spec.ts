@@ -47,7 +47,7 @@ function runConsumerUntilHang(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`consumer never hung:\n${stderr}`));
-    }, 30_000);
+    }, 90_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (!report.hung) reject(new Error(`consumer exited (${code}) before hanging:\n${stderr}`));

@@ -7,7 +7,7 @@ const run = promisify(execFile);
 async function runExample(file: string, prefix: string): Promise<string> {
   const { stdout } = await run('npx', ['ts-node', '--transpile-only', `examples/${file}`], {
     env: { ...process.env, EXAMPLE_PREFIX: prefix },
-    timeout: 30_000,
+    timeout: 120_000,
   });
   return stdout;
 }

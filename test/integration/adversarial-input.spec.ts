@@ -33,7 +33,7 @@ import {
  * byte-for-byte unchanged.
  */
 
-jest.setTimeout(30_000);
+jest.setTimeout(120_000);
 
 const sender: AgentId = { type: 'adversary', instance: 'a1' };
 const victim: AgentId = { type: 'victim', instance: 'v1' };

@@ -144,7 +144,8 @@ describe('shared state across connections', () => {
   });
 
   it('counts consecutive failures across processes; a success anywhere resets the count', async () => {
-    const [a, b] = await pair();
+    // Open long enough to be seen open, however slowly the test runs.
+    const [a, b] = await pair(SLOW);
     await fail(a, 1);
     await fail(b, 1);
     await expect(b.call(ok)).resolves.toBe('ok');
@@ -199,7 +200,8 @@ describe('shared state across connections', () => {
   });
 
   it('reopens for both on one failed probe', async () => {
-    const [a, b] = await pair();
+    // Short enough to wait out twice, long enough to be seen open on a loaded machine.
+    const [a, b] = await pair({ ...FAST, openTimeoutMs: 1_000 });
     await trip(a);
     await untilProbing(b);
     await expect(b.call(ok)).resolves.toBe('ok');
@@ -292,7 +294,8 @@ describe('shared state across connections', () => {
 
 describe('reset, metrics and events', () => {
   it('reset() closes for every process and clears failures, even when closed', async () => {
-    const [a, b] = await pair();
+    // Open long enough to be seen open, however slowly the test runs.
+    const [a, b] = await pair(SLOW);
     await fail(a, 2);
     await b.reset();
     await fail(a, 2);

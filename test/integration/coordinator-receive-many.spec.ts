@@ -97,7 +97,7 @@ describe('RedisMessageCoordinator: receiveMany and ackAndReceiveMany', () => {
     await retrying.sendMessage(planner, agent, event({}, { messageId: 'many-retry-1' }));
     const [first] = await retrying.receiveMany(agent, 5, 30_000);
     expect(first.queueMessage.deliveryAttempts).toBe(0);
-    expect(await retrying.nack(agent, first.token, 'transient', 'flaky')).toBe(true);
+    expect(await retrying.nack(agent, first.token, 'transient', 'flaky')).toBe('retried');
     // Due 1 ms later by the server's clock (ioredis-mock's jumps around): poll until it is back.
     const again = await waitFor('the redelivery', async () => {
       const batch = await retrying.receiveMany(agent, 5, 30_000);

@@ -279,9 +279,11 @@ describe('RedisMessageCoordinator: retries', () => {
       backoffMaxMs: 15_000,
       jitter: 'full',
     });
-    const agent = { type: 'jitter' };
     const delays: number[] = [];
     for (let i = 0; i < 10; i++) {
+      // An agent each: a retry whose jitter came out near 0 is due at once, and would be the
+      // next message received from a shared queue.
+      const agent = { type: `jitter-${i}` };
       const delivery = await sendAndReserve(agent, `jitter-${i}000`, jittery);
       const before = await serverNow();
       await jittery.nack(agent, delivery.token);

@@ -13,7 +13,7 @@ export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Prom
     execFile(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', 'lib/cli/main.ts', ...args],
-      { env: { ...process.env, ...env }, timeout: 30_000 },
+      { env: { ...process.env, ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
