@@ -262,7 +262,11 @@ export class MessageDispatcher {
       return { outcome: 'unsettled', error: `reservation lost before nack (${error})`, cause };
     }
     const message = delivery.queueMessage.message;
-    if (done === 'dead-lettered' && message.messageType === MessageType.REQUEST) {
+    if (
+      done === 'dead-lettered' &&
+      message.messageType === MessageType.REQUEST &&
+      message.replyTo !== undefined
+    ) {
       const unsent = await this.answerFailure(message, code, cause?.message ?? error);
       if (unsent !== undefined) return { outcome: done, error: `${error}; ${unsent}`, cause };
     }
