@@ -25,8 +25,15 @@ function fakeCoordinator(exhausted = false) {
   const calls = {
     ack: jest.fn().mockResolvedValue(true),
     extend: jest.fn().mockResolvedValue(true),
-    nack: jest.fn((_agent: unknown, _token: string, failure: FailureType) =>
-      Promise.resolve(exhausted || failure === FailureType.PERMANENT ? 'dead-lettered' : 'retried'),
+    nack: jest.fn(
+      (
+        _agent: unknown,
+        _token: string,
+        failure: FailureType,
+      ): Promise<'retried' | 'dead-lettered' | false> =>
+        Promise.resolve(
+          exhausted || failure === FailureType.PERMANENT ? 'dead-lettered' : 'retried',
+        ),
     ),
     sendMessage: jest.fn().mockResolvedValue({ messageId: 'x', delivered: true }),
   };
@@ -118,10 +125,9 @@ describe('deadlines', () => {
       expect.stringMatching(/^expired: /),
     );
     expect(event).toMatchObject({ outcome: 'dead-lettered', handled: false, failed: false });
-    expect(errorReplyOf(calls)).toEqual({
-      code: ErrorCode.MESSAGE_EXPIRED,
-      message: expect.stringMatching(/^expired: its deadline 2030-01-01T00:00:09.000Z passed/),
-    });
+    const error = errorReplyOf(calls);
+    expect(error.code).toBe(ErrorCode.MESSAGE_EXPIRED);
+    expect(error.message).toMatch(/^expired: its deadline 2030-01-01T00:00:09.000Z passed/);
   });
 
   it('judges by the reservation time on the Redis clock, not the local clock', () => {
@@ -145,7 +151,7 @@ describe('deadlines', () => {
     await dispatch(handler, delivery({ expiresAt: '2030-01-01T00:00:11.000Z' }), coordinator);
     expect(handler).toHaveBeenCalledTimes(1);
     expect(calls.ack).toHaveBeenCalled();
-    expect(calls.sendMessage.mock.calls[0][2]).not.toHaveProperty('routing');
+    expect((calls.sendMessage.mock.calls[0] as unknown[])[2]).not.toHaveProperty('routing');
   });
 });
 
@@ -193,10 +199,9 @@ describe('failed requests answer with an error RESPONSE', () => {
     const { coordinator, calls } = fakeCoordinator();
     const event = await dispatch(undefined, delivery(), coordinator);
     expect(event).toMatchObject({ outcome: 'dead-lettered', handled: false });
-    expect(errorReplyOf(calls)).toEqual({
-      code: ErrorCode.NO_HANDLER,
-      message: expect.stringMatching(/^no handler for message type "request"/),
-    });
+    const error = errorReplyOf(calls);
+    expect(error.code).toBe(ErrorCode.NO_HANDLER);
+    expect(error.message).toMatch(/^no handler for message type "request"/);
   });
 
   it('a retried failure sends nothing', async () => {
