@@ -1,3 +1,4 @@
+import type { AgentId } from '../messaging/models/agent-id';
 import { AgentCoordinationError, ErrorCode } from './coordination.error';
 
 /** Redis could not be reached or answered with an error. Usually worth retrying. */
@@ -38,12 +39,36 @@ export class RequestTimeoutError extends AgentCoordinationError {
     readonly correlationId: string,
     /** The timeout that passed, in milliseconds. */
     readonly timeoutMs: number,
+    /** Message id of the REQUEST sent, when known: find it in the responder's queue or logs. */
+    readonly messageId?: string,
   ) {
     super(
       ErrorCode.REQUEST_TIMEOUT,
-      `No response to request ${correlationId} within ${timeoutMs} ms`,
+      messageId === undefined
+        ? `No response to request ${correlationId} within ${timeoutMs} ms`
+        : `No response to request message ${messageId} (correlation ${correlationId}) within ${timeoutMs} ms`,
       true,
     );
+  }
+}
+
+/**
+ * The responder of a `request()` failed it for good (a permanent or validation error,
+ * retries exhausted, the request expired, or no handler took it) and answered with an error
+ * RESPONSE instead of a result. `code` is the responder's code, e.g. `VALIDATION_FAILED`,
+ * `NO_HANDLER`, `MESSAGE_EXPIRED` or `HANDLER_FAILED`; `message` is its error message.
+ */
+export class AgentRequestError extends AgentCoordinationError {
+  constructor(
+    /** The responder's error code (see {@link ErrorCode}). */
+    code: ErrorCode,
+    message: string,
+    /** The agent that failed the request. */
+    readonly responder: AgentId,
+    /** Message id of the REQUEST that failed. */
+    readonly requestId: string,
+  ) {
+    super(code, message, false);
   }
 }
 
@@ -84,4 +109,9 @@ export function isRequestTimeoutError(error: unknown): error is RequestTimeoutEr
 /** True when `error` is a {@link PermanentMessageError}. */
 export function isPermanentMessageError(error: unknown): error is PermanentMessageError {
   return error instanceof PermanentMessageError;
+}
+
+/** True when `error` is an {@link AgentRequestError}: a responder failed the request. */
+export function isAgentRequestError(error: unknown): error is AgentRequestError {
+  return error instanceof AgentRequestError;
 }

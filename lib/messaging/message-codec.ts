@@ -41,7 +41,7 @@ function compactAgentId(id: AgentId): string {
 
 /**
  * Encodes a validated message as the compact body kept once per recipient:
- * `[1, sender, type, payload, timestampMs, correlationId, replyTo, routing]`, trailing empty
+ * `[1, sender, type, payload, timestampMs, correlationId, replyTo, routing, expiresAtMs]`, trailing empty
  * fields left out. The id is the key the body is stored under, the priority sits in the
  * stored header and the recipient is the queue holding it, so none of them is repeated.
  *
@@ -61,6 +61,7 @@ export function encodeBody(
     message.correlationId ?? null,
     message.replyTo ? formatAgentId(message.replyTo) : null,
     hasRouting ? routing : null,
+    message.expiresAt === undefined ? null : Date.parse(message.expiresAt),
   ];
   while (tail.length > 0 && tail[tail.length - 1] === null) tail.pop();
   const head = `[${BODY_FORMAT_VERSION},${JSON.stringify(compactAgentId(message.sender))},${JSON.stringify(message.messageType)},${payloadJson}`;
@@ -125,7 +126,8 @@ export function decodeStored(
   }
   if (!Array.isArray(body) || body[0] !== BODY_FORMAT_VERSION)
     fail('body is not a version 1 array');
-  const [, sender, type, payload, timestampMs, correlationId, replyTo, routing] = body as unknown[];
+  const [, sender, type, payload, timestampMs, correlationId, replyTo, routing, expiresAtMs] =
+    body as unknown[];
   if (typeof type !== 'string' || !MESSAGE_TYPES.has(type)) fail('messageType is unknown');
   if (!isObject(payload)) fail('payload is not an object');
   const enqueuedAt = Number(header[1]);
@@ -148,6 +150,11 @@ export function decodeStored(
     message.correlationId = correlationId;
   }
   if (replyTo !== undefined && replyTo !== null) message.replyTo = readAgent(replyTo, 'replyTo');
+  if (expiresAtMs !== undefined && expiresAtMs !== null) {
+    if (typeof expiresAtMs !== 'number' || !(Math.abs(expiresAtMs) <= MAX_DATE_MS))
+      fail('expiresAt is malformed');
+    message.expiresAt = new Date(expiresAtMs).toISOString();
+  }
   const queueMessage: QueueMessage = {
     message,
     priority,

@@ -201,7 +201,12 @@ export abstract class MessageCoordinator {
   abstract recoverPending(agentId?: AgentId): Promise<number>;
   /** Changes runtime limits of this instance. */
   abstract configure(limits: Partial<CoordinatorLimits>): void;
-  /** Sends a REQUEST and resolves with the matching RESPONSE. */
+  /**
+   * Sends a REQUEST (its `expiresAt` set from `timeoutMs` unless the message has one) and
+   * resolves with the matching RESPONSE. Rejects with `AgentRequestError` when the responder
+   * answers with an error RESPONSE, and with `RequestTimeoutError` (naming the request's
+   * message id) when nothing comes in time.
+   */
   abstract request(
     sender: AgentId,
     recipient: AgentId,

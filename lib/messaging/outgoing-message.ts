@@ -89,6 +89,14 @@ export function completeMessage(
     timestamp: message.timestamp ?? new Date().toISOString(),
   };
   const full = validateDto(AgentMessageDto, candidate, 'message');
+  // ISO-8601 forms such as week dates pass the DTO but not `Date.parse`, which the worker uses.
+  if (full.expiresAt !== undefined && !Number.isFinite(Date.parse(full.expiresAt))) {
+    throw new ValidationError(
+      'message.expiresAt',
+      'isDateString',
+      'must be an ISO-8601 timestamp that Date.parse reads',
+    );
+  }
   return { message: full, payloadJson, recipient: to };
 }
 

@@ -48,15 +48,20 @@ export function plainAgentId(id: unknown): ResolvedAgentId | null {
 /**
  * Whether an outgoing message is plainly valid for `AgentMessageDto` once it gets `messageId`
  * (given or generated), the validated sender and recipient and a generated timestamp: known
- * fields only, no routing and no `timestamp` of the caller's (routing and a caller-supplied
- * timestamp need the full validator, the latter for its strict ISO-8601 check). `false`
+ * fields only, no routing, `expiresAt` or `timestamp` of the caller's (these need the full
+ * validator, the timestamps for their ISO-8601 checks). `false`
  * means: ask the full validator.
  */
 export function plainMessage(
   message: Record<string, unknown>,
   messageId: unknown,
 ): messageId is string {
-  if (message.timestamp !== undefined || message.routing !== undefined) return false;
+  if (
+    message.timestamp !== undefined ||
+    message.routing !== undefined ||
+    message.expiresAt !== undefined
+  )
+    return false;
   for (const key in message) if (!MESSAGE_FIELDS.has(key)) return false;
   const { messageType, priority, correlationId, replyTo } = message;
   if (typeof messageId !== 'string' || !MESSAGE_ID_PATTERN.test(messageId)) return false;

@@ -391,6 +391,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       messageType: MessageType.REQUEST,
       correlationId,
       replyTo: this.inbox.agent,
+      // The caller's deadline, on the caller's clock: past it nobody waits for the answer, so
+      // a worker that reserves the request later dead-letters it instead of running it.
+      expiresAt: message.expiresAt ?? new Date(Date.now() + timeoutMs).toISOString(),
     };
     const prepared = prepareOutgoing(sender, recipient, outgoing, this.options);
     return this.inbox.await(
@@ -403,6 +406,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
           throw new RedisOperationError('request', String(result.error));
       },
       options.signal,
+      prepared.message.messageId,
     );
   }
 

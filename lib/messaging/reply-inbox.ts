@@ -5,6 +5,7 @@ import type { ResolvedAgentId } from './models/agent-id';
 import type { AgentMessage } from './models/agent-message';
 import { MessageType } from './models/message.enums';
 import type { ReceivedMessage } from './models/queue-message';
+import { errorOfReply } from './error-reply';
 
 /** Agent type of reply inboxes; each coordinator has one instance of it. */
 export const REPLY_INBOX_TYPE = '_replies';
@@ -20,6 +21,8 @@ export interface InboxTransport {
 }
 
 interface Pending {
+  /** Message id of the REQUEST, named by its errors. */
+  requestId: string;
   resolve(message: AgentMessage): void;
   reject(error: Error): void;
 }
@@ -46,18 +49,23 @@ export class ReplyInbox {
   constructor(private readonly transport: InboxTransport) {}
 
   /**
-   * Registers interest in `correlationId`, runs `send`, and resolves with the RESPONSE.
+   * Registers interest in `correlationId`, runs `send`, and resolves with the RESPONSE; an
+   * error RESPONSE rejects with `AgentRequestError`.
+   *
+   * @param messageId the REQUEST's message id, named by the timeout and request errors
+   *   (the correlation id when not given)
    */
   async await(
     correlationId: string,
     timeoutMs: number,
     send: () => Promise<void>,
     signal?: AbortSignal,
+    messageId?: string,
   ): Promise<AgentMessage> {
     if (this.stop.signal.aborted) throw new ClosedError('MessageCoordinator');
     const response = new Promise<AgentMessage>((resolve, reject) => {
       const timer = setTimeout(
-        () => settle(() => reject(new RequestTimeoutError(correlationId, timeoutMs))),
+        () => settle(() => reject(new RequestTimeoutError(correlationId, timeoutMs, messageId))),
         timeoutMs,
       );
       timer.unref();
@@ -71,6 +79,7 @@ export class ReplyInbox {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(correlationId, {
+        requestId: messageId ?? correlationId,
         resolve: (message) => settle(() => resolve(message)),
         reject: (error) => settle(() => reject(error)),
       });
@@ -111,7 +120,10 @@ export class ReplyInbox {
       await this.transport.ack(this.agent, delivery.token);
       const message = delivery.queueMessage.message;
       if (message.messageType === MessageType.RESPONSE && message.correlationId !== undefined) {
-        this.pending.get(message.correlationId)?.resolve(message);
+        const pending = this.pending.get(message.correlationId);
+        const failed = pending && errorOfReply(message, pending.requestId);
+        if (failed) pending.reject(failed);
+        else pending?.resolve(message);
       }
     } catch {
       await sleep(INBOX_ERROR_BACKOFF_MS, this.stop.signal);

@@ -1,4 +1,10 @@
-import { HandlerTimeoutError, OperationAbortedError, ReservationLostError } from '../errors';
+import {
+  ErrorCode,
+  HandlerTimeoutError,
+  OperationAbortedError,
+  ReservationLostError,
+} from '../errors';
+import { ERROR_REPLY_TAG, errorReplyPayload } from '../messaging/error-reply';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../messaging/models/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
@@ -64,14 +70,25 @@ export class MessageDispatcher {
       ...(message.correlationId ? { correlationId: message.correlationId } : {}),
     };
     instrumentation.received?.(base);
-    const handler = this.handlers.handlerFor(message);
+    const expired = expiryOf(delivery, this.options.visibilityTimeoutMs);
+    const handler = expired === undefined ? this.handlers.handlerFor(message) : undefined;
     let settlement: Settlement;
     let failed = false;
-    if (!handler) {
+    if (expired !== undefined) {
+      settlement = await this.nack(
+        delivery,
+        FailureType.PERMANENT,
+        expired,
+        undefined,
+        ErrorCode.MESSAGE_EXPIRED,
+      );
+    } else if (!handler) {
       settlement = await this.nack(
         delivery,
         FailureType.PERMANENT,
         `no handler for message type "${message.messageType}" on agent ${formatAgentId(agent)} (it handles: ${this.handlers.handles})`,
+        undefined,
+        ErrorCode.NO_HANDLER,
       );
     } else {
       const result = await this.run(handler, delivery, abandon);
@@ -188,8 +205,8 @@ export class MessageDispatcher {
     acknowledge: Acknowledge,
   ): Promise<Settlement> {
     if (!result.ok) {
-      const { failure, reason, cause } = result.failure;
-      return this.nack(delivery, failure, reason, cause);
+      const { failure, reason, cause, code } = result.failure;
+      return this.nack(delivery, failure, reason, cause, code);
     }
     const message = delivery.queueMessage.message;
     try {
@@ -201,7 +218,13 @@ export class MessageDispatcher {
       }
     } catch (error) {
       const failure = classifyFailure(error, this.options.classifyError);
-      return this.nack(delivery, failure.failure, `reply failed: ${failure.reason}`, failure.cause);
+      return this.nack(
+        delivery,
+        failure.failure,
+        `reply failed: ${failure.reason}`,
+        failure.cause,
+        failure.code,
+      );
     }
     try {
       const acked = await acknowledge(delivery.token);
@@ -213,19 +236,21 @@ export class MessageDispatcher {
     }
   }
 
-  /** Gives the delivery back; the coordinator says whether it was retried or dead-lettered. */
+  /**
+   * Gives the delivery back; the coordinator says whether it was retried or dead-lettered.
+   * A dead-lettered REQUEST is answered with an error RESPONSE carrying `code`, so its caller
+   * stops waiting at once.
+   */
   private async nack(
     delivery: ReceivedMessage,
     failure: FailureType,
     error: string,
     cause?: Error,
+    code: ErrorCode = ErrorCode.HANDLER_FAILED,
   ): Promise<Settlement> {
+    let done: Awaited<ReturnType<MessageCoordinator['nack']>>;
     try {
-      const done = await this.coordinator.nack(this.options.agent, delivery.token, failure, error);
-      if (!done) {
-        return { outcome: 'unsettled', error: `reservation lost before nack (${error})`, cause };
-      }
-      return { outcome: done, error, cause };
+      done = await this.coordinator.nack(this.options.agent, delivery.token, failure, error);
     } catch (nackError) {
       return {
         outcome: 'unsettled',
@@ -233,10 +258,49 @@ export class MessageDispatcher {
         cause,
       };
     }
+    if (!done) {
+      return { outcome: 'unsettled', error: `reservation lost before nack (${error})`, cause };
+    }
+    const message = delivery.queueMessage.message;
+    if (
+      done === 'dead-lettered' &&
+      message.messageType === MessageType.REQUEST &&
+      message.replyTo !== undefined
+    ) {
+      const unsent = await this.answerFailure(message, code, cause?.message ?? error);
+      if (unsent !== undefined) return { outcome: done, error: `${error}; ${unsent}`, cause };
+    }
+    return { outcome: done, error, cause };
+  }
+
+  /**
+   * Sends the error RESPONSE of a request that failed for good, under the same reply id as a
+   * result would have (one answer per request, whatever the redeliveries). The message is
+   * already dead-lettered: a failed send is reported, not retried.
+   *
+   * @returns why the answer was not sent; `undefined` when it was (or was already)
+   */
+  private async answerFailure(
+    request: AgentMessage,
+    code: ErrorCode,
+    text: string,
+  ): Promise<string | undefined> {
+    try {
+      const sent = await this.reply(
+        request,
+        errorReplyPayload(this.options.agent, code, text),
+        ERROR_REPLY_TAG,
+      );
+      return sent.delivered || sent.duplicate
+        ? undefined
+        : `error reply not delivered: ${sent.error}`;
+    } catch (replyError) {
+      return `error reply failed: ${describeError(replyError)}`;
+    }
   }
 
   /** Sends the RESPONSE under an id derived from the request, so a redelivery cannot answer twice. */
-  private reply(request: AgentMessage, payload: JsonObject): Promise<MessageResult> {
+  private reply(request: AgentMessage, payload: JsonObject, tag?: string): Promise<MessageResult> {
     if (!request.replyTo) {
       return Promise.resolve({
         messageId: '',
@@ -250,6 +314,7 @@ export class MessageDispatcher {
       correlationId: request.correlationId ?? request.messageId,
       payload,
       priority: request.priority ?? MessagePriority.NORMAL,
+      ...(tag === undefined ? {} : { routing: { tags: [tag] } }),
     });
   }
 }
@@ -260,4 +325,26 @@ function needsReply(message: AgentMessage, handler: AgentHandlerEntry): boolean 
     message.replyTo !== undefined &&
     handler.replyWithResult !== false
   );
+}
+
+/**
+ * Why a delivery is past its `expiresAt`, starting `expired`; `undefined` when it is not (or
+ * has no deadline).
+ *
+ * The clock: the reservation's deadline is on the Redis server's clock, and the worker
+ * reserved with `visibilityTimeoutMs`, so `visibilityDeadline - visibilityTimeoutMs` is the
+ * reservation time as Redis saw it. Comparing with that rather than this process's clock
+ * means a worker with a skewed clock judges like every other worker; only the sender's own
+ * skew (it wrote `expiresAt`) remains.
+ */
+export function expiryOf(
+  delivery: ReceivedMessage,
+  visibilityTimeoutMs: number,
+): string | undefined {
+  const expiresAt = delivery.queueMessage.message.expiresAt;
+  if (expiresAt === undefined) return undefined;
+  const deadline = Date.parse(expiresAt);
+  const reservedAt = Date.parse(delivery.visibilityDeadline) - visibilityTimeoutMs;
+  if (!(reservedAt > deadline)) return undefined;
+  return `expired: its deadline ${expiresAt} passed before it was reserved at ${new Date(reservedAt).toISOString()} (Redis clock)`;
 }

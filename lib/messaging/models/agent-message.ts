@@ -53,6 +53,12 @@ export interface AgentMessage<P extends JsonObject = JsonObject> {
   correlationId?: string;
   /** Where a RESPONSE to this message goes. */
   replyTo?: AgentId;
+  /**
+   * The deadline, ISO-8601 (any form `Date.parse` reads; stored as epoch milliseconds): a
+   * worker dead-letters a message reserved after it with reason `expired` instead of handing
+   * it to a handler. `request()` sets it from its `timeoutMs` unless the message has one.
+   */
+  expiresAt?: string;
 }
 
 /** class-validator shape of a {@link RoutingKey}. */
@@ -133,4 +139,9 @@ export class AgentMessageDto {
   @ValidateNested()
   @Type(() => AgentIdDto)
   replyTo?: AgentIdDto;
+
+  /** ISO-8601 that `Date.parse` reads. See {@link AgentMessage.expiresAt}. */
+  @IsOptional()
+  @IsISO8601()
+  expiresAt?: string;
 }

@@ -116,3 +116,21 @@ describe('decodeDeadLetter', () => {
     expect(decodeDeadLetter(agent, 'codec-0001', null, 1, 'expired').lastError).toBe('expired');
   });
 });
+
+describe('message codec: expiresAt', () => {
+  it('stores expiresAt as epoch ms after the routing slot and reads it back', () => {
+    const body = encodeBody(message({ expiresAt: '2030-01-01T01:00:00+01:00' }), '{}', null);
+    expect(body).toBe(
+      `[1,"planner/p1","event",{},null,null,null,null,${Date.parse('2030-01-01T00:00:00Z')}]`,
+    );
+    expect(decode(body).message.expiresAt).toBe('2030-01-01T00:00:00.000Z');
+  });
+
+  it('refuses an expiresAt that is not a time a Date holds', () => {
+    for (const bad of ['"soon"', String(MAX_DATE_MS + 1)]) {
+      expect(() => decode(`[1,"a/b","event",{},null,null,null,null,${bad}]`)).toThrow(
+        'expiresAt is malformed',
+      );
+    }
+  });
+});
