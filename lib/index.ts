@@ -11,3 +11,6 @@ export {
 } from './common/key-layout';
 export type { RedisClient } from './common/redis-client';
 export { validateDto, serialisePayload, type PayloadLimits } from './common/validate';
+
+// Shared LLM quotas and budgets (SPEC §10).
+export * from './quotas';

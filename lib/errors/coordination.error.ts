@@ -25,6 +25,10 @@ export const ErrorCode = {
   CLOSED: 'CLOSED',
   /** The agents are declared in a way that cannot start: {@link AgentBootstrapError}. */
   BOOTSTRAP_FAILED: 'BOOTSTRAP_FAILED',
+  /** A quota could not admit a request in time: {@link QuotaExceededError}. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** A reservation would overspend a budget: {@link BudgetExceededError}. */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
