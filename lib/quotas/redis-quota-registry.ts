@@ -195,6 +195,12 @@ export class RedisQuotaRegistry extends QuotaRegistry {
   /** Waits in line for the quota; the seat stands for `seq` already. */
   private wait(quota: Quota, request: Request, seq: number): Promise<QuotaLease> {
     return new Promise<QuotaLease>((resolve, reject) => {
+      if (this.closed) {
+        // Closed while the first attempt was in flight: take the seat back out.
+        void this.leave(quota);
+        reject(new ClosedError('QuotaRegistry'));
+        return;
+      }
       const { signal } = request;
       const done = (): void => {
         clearTimeout(timer);
@@ -222,6 +228,8 @@ export class RedisQuotaRegistry extends QuotaRegistry {
       const onAbort = (): void => giveUp(new OperationAbortedError('acquire', signal?.reason));
       signal?.addEventListener('abort', onAbort, { once: true });
       quota.line.add(waiter);
+      // Aborted while the first attempt was in flight: no event will fire any more.
+      if (signal?.aborted) onAbort();
     });
   }
 

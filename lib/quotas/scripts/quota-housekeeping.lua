@@ -19,7 +19,8 @@ local function sweep(windowMs)
       redis.call('HDEL', chargeKey, lease)
     end
     redis.call('ZREMRANGEBYSCORE', logKey, '-inf', cutoff)
-    redis.call('HINCRBY', stateKey, 'tokens', -freed)
+    -- Never a zero: Lua writes -0 as '-0', which HINCRBY refuses.
+    if freed > 0 then redis.call('HINCRBY', stateKey, 'tokens', -freed) end
   end
   redis.call('ZREMRANGEBYSCORE', slotKey, '-inf', now)
   local gone = redis.call('ZRANGEBYSCORE', seatTtlKey, '-inf', now)

@@ -25,11 +25,13 @@ describe('error codes', () => {
     expect(Object.keys(ErrorCode).sort()).toEqual([
       'ABORTED',
       'BOOTSTRAP_FAILED',
+      'BUDGET_EXCEEDED',
       'CIRCUIT_OPEN',
       'CLOSED',
       'INVALID_CONFIG',
       'PAYLOAD_TOO_LARGE',
       'PERMANENT_MESSAGE',
+      'QUOTA_EXCEEDED',
       'REDIS_ERROR',
       'REQUEST_TIMEOUT',
       'UNEXPECTED_SCRIPT_RESULT',
