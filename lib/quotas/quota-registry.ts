@@ -18,6 +18,8 @@ export interface QuotaSettlement {
   released: boolean;
   /** The charge was corrected (false once the admission has left the window). */
   charged: boolean;
+  /** When it was settled: epoch ms on the Redis clock (0 for a second call). */
+  settledAt: number;
 }
 
 /** Permission to make one request, got from {@link QuotaRegistry.acquire}. Settle it once. */
@@ -80,7 +82,8 @@ export abstract class QuotaRegistry {
 
   /**
    * Holds the quota back in every process for `retryAfterMs` (a provider's 429 with
-   * Retry-After); resolves to the milliseconds the quota stays held back.
+   * Retry-After); a longer penalty already running stays. Resolves to when the quota admits
+   * again: epoch ms on the Redis clock.
    *
    * @throws ValidationError for bad input; RedisOperationError
    */

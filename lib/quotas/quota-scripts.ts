@@ -49,6 +49,8 @@ export interface SettleLeaseReply {
   released: boolean;
   charged: boolean;
   head: string;
+  /** The Redis clock, ms. */
+  now: number;
 }
 
 const wholeNumbers = (values: unknown[]): values is number[] =>
@@ -75,10 +77,10 @@ export function parseAcquireReply(raw: unknown): AcquireQuotaReply {
  * @throws UnexpectedScriptResultError when it does not have that shape
  */
 export function parseSettleReply(raw: unknown): SettleLeaseReply {
-  if (Array.isArray(raw) && raw.length === 3 && typeof raw[2] === 'string') {
-    const [released, charged, head] = raw as [number, number, string];
-    if ([0, 1].includes(released) && [0, 1].includes(charged)) {
-      return { released: released === 1, charged: charged === 1, head };
+  if (Array.isArray(raw) && raw.length === 4 && typeof raw[2] === 'string') {
+    const [released, charged, head, now] = raw as [number, number, string, number];
+    if ([0, 1].includes(released) && [0, 1].includes(charged) && wholeNumbers([now])) {
+      return { released: released === 1, charged: charged === 1, head, now };
     }
   }
   throw new UnexpectedScriptResultError('settleLease', raw);

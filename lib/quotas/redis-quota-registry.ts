@@ -282,7 +282,7 @@ export class RedisQuotaRegistry extends QuotaRegistry {
       settle: async (usage?: { tokens?: number }): Promise<QuotaSettlement> => {
         const given = assertOptions(usage, 'usage');
         const tokens = assertAmount(given.tokens ?? request.tokens, 'usage.tokens');
-        if (settled) return { released: false, charged: false };
+        if (settled) return { released: false, charged: false, settledAt: 0 };
         settled = true;
         const result = parseSettleReply(
           await this.run('settle', quota, QuotaScripts.settle, [
@@ -293,7 +293,7 @@ export class RedisQuotaRegistry extends QuotaRegistry {
           ]),
         );
         await this.notify(quota, result.head);
-        return { released: result.released, charged: result.charged };
+        return { released: result.released, charged: result.charged, settledAt: result.now };
       },
     };
   }

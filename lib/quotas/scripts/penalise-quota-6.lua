@@ -6,7 +6,7 @@
   ARGV[1] ms to hold back
   ARGV[2] ms every key lives after a write
 
-  Returns ms until the quota admits again.
+  Returns when the quota admits again: ms on the Redis clock.
 ]]
 local stateKey, logKey, chargeKey = KEYS[1], KEYS[2], KEYS[3]
 local slotKey, seatKey, seatTtlKey = KEYS[4], KEYS[5], KEYS[6]
@@ -18,4 +18,4 @@ if untilMs > blocked then
   blocked = untilMs
 end
 keep(tonumber(ARGV[2]))
-return math.floor(blocked - now)
+return math.floor(blocked)

@@ -9,7 +9,7 @@
   ARGV[3] window, ms
   ARGV[4] ms every key lives after a write
 
-  Returns {slot released (1/0), charge changed (1/0), head seat or ''}.
+  Returns {slot released (1/0), charge changed (1/0), head seat or '', now}.
 ]]
 local stateKey, logKey, chargeKey = KEYS[1], KEYS[2], KEYS[3]
 local slotKey, seatKey, seatTtlKey = KEYS[4], KEYS[5], KEYS[6]
@@ -26,4 +26,4 @@ if charge then
   changed = 1
 end
 keep(tonumber(ARGV[4]))
-return { released, changed, headSeat() }
+return { released, changed, headSeat(), now }
