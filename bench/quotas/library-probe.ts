@@ -58,7 +58,8 @@ export async function probeFixedWindow(url: string, prefix: string): Promise<Lib
 }
 
 if (require.main === module) {
-  void probeFixedWindow(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `bq.${process.pid}`).then(
-    (p) => console.log(JSON.stringify(p)),
-  );
+  void probeFixedWindow(
+    process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    `bq.${process.pid}`,
+  ).then((p) => console.log(JSON.stringify(p)));
 }

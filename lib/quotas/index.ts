@@ -19,8 +19,4 @@ export {
   type ReserveBudgetOptions,
 } from './budget-ledger';
 export { RedisBudgetLedger } from './redis-budget-ledger';
-export {
-  MAX_BUDGET_AMOUNT,
-  MAX_BUDGET_DEPTH,
-  type BudgetLedgerOptions,
-} from './budget.options';
+export { MAX_BUDGET_AMOUNT, MAX_BUDGET_DEPTH, type BudgetLedgerOptions } from './budget.options';

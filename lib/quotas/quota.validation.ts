@@ -23,7 +23,11 @@ export function assertName(value: unknown, field: string): string {
  */
 export function assertAmount(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ValidationError(field, 'isSafeInteger', `must be a safe integer, got ${String(value)}`);
+    throw new ValidationError(
+      field,
+      'isSafeInteger',
+      `must be a safe integer, got ${String(value)}`,
+    );
   }
   if (value < 0 || value > max) {
     throw new ValidationError(field, 'range', `must be between 0 and ${max}, got ${value}`);

@@ -78,7 +78,12 @@ export class RedisBudgetLedger extends BudgetLedger {
       throw new ValidationError('options.ttlMs', 'min', 'must be at least 1');
     }
     const id = randomBytes(12).toString('base64url');
-    const raw = await this.run('reserve', segments, BudgetScripts.reserve, [id, path, amount, ttlMs]);
+    const raw = await this.run('reserve', segments, BudgetScripts.reserve, [
+      id,
+      path,
+      amount,
+      ttlMs,
+    ]);
     if (Array.isArray(raw) && raw[0] === 1 && raw.length === 2) {
       return { id, path, amount, expiresAt: Number(raw[1]) };
     }
@@ -111,7 +116,8 @@ export class RedisBudgetLedger extends BudgetLedger {
   async inspect(path: string): Promise<BudgetLevel[]> {
     const segments = budgetSegments(path);
     const raw = await this.run('inspect', segments, BudgetScripts.read, [path]);
-    const levels = typeof raw === 'string' ? raw.split(';').map((level) => level.split(' ').map(Number)) : [];
+    const levels =
+      typeof raw === 'string' ? raw.split(';').map((level) => level.split(' ').map(Number)) : [];
     if (levels.length !== segments.length || levels.some((level) => level.length !== 3)) {
       throw new UnexpectedScriptResultError('readBudget', raw);
     }
@@ -127,7 +133,11 @@ export class RedisBudgetLedger extends BudgetLedger {
   private async end(reservation: BudgetReservation, actual: number): Promise<boolean> {
     const given = assertOptions(reservation, 'reservation');
     if (typeof given.id !== 'string' || !RESERVATION_ID.test(given.id)) {
-      throw new ValidationError('reservation.id', 'matches', `must match ${String(RESERVATION_ID)}`);
+      throw new ValidationError(
+        'reservation.id',
+        'matches',
+        `must match ${String(RESERVATION_ID)}`,
+      );
     }
     const segments = budgetSegments(given.path, 'reservation.path');
     if (this.ended.has(reservation)) {
@@ -136,7 +146,11 @@ export class RedisBudgetLedger extends BudgetLedger {
     this.ended.add(reservation);
     let raw: unknown;
     try {
-      raw = await this.run('settle', segments, BudgetScripts.settle, [given.id, given.path!, actual]);
+      raw = await this.run('settle', segments, BudgetScripts.settle, [
+        given.id,
+        given.path!,
+        actual,
+      ]);
     } catch (error) {
       // Nothing was ended: the caller may try again.
       this.ended.delete(reservation);

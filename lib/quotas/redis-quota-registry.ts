@@ -183,8 +183,13 @@ export class RedisQuotaRegistry extends QuotaRegistry {
       tokensPerMinute || Number.MAX_SAFE_INTEGER,
     );
     const waitMs = assertAmount(given.waitMs ?? 0, 'options.waitMs', MAX_MS);
-    const leaseTtlMs = assertAmount(given.leaseTtlMs ?? this.options.leaseTtlMs, 'options.leaseTtlMs', MAX_MS);
-    if (leaseTtlMs === 0) throw new ValidationError('options.leaseTtlMs', 'min', 'must be at least 1');
+    const leaseTtlMs = assertAmount(
+      given.leaseTtlMs ?? this.options.leaseTtlMs,
+      'options.leaseTtlMs',
+      MAX_MS,
+    );
+    if (leaseTtlMs === 0)
+      throw new ValidationError('options.leaseTtlMs', 'min', 'must be at least 1');
     const signal = given.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new ValidationError('options.signal', 'isAbortSignal', 'must be an AbortSignal');
@@ -221,10 +226,7 @@ export class RedisQuotaRegistry extends QuotaRegistry {
       const giveUp = (error: Error): void => {
         if (quota.line.remove(waiter)) waiter.fail(error);
       };
-      const timer = setTimeout(
-        () => giveUp(this.exceeded(quota, quota.line.last)),
-        request.waitMs,
-      );
+      const timer = setTimeout(() => giveUp(this.exceeded(quota, quota.line.last)), request.waitMs);
       const onAbort = (): void => giveUp(new OperationAbortedError('acquire', signal?.reason));
       signal?.addEventListener('abort', onAbort, { once: true });
       quota.line.add(waiter);
@@ -289,7 +291,6 @@ export class RedisQuotaRegistry extends QuotaRegistry {
             request.id,
             tokens,
             quota.limits.windowMs,
-            this.keepMs(quota),
           ]),
         );
         await this.notify(quota, result.head);

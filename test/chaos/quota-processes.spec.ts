@@ -71,7 +71,9 @@ it('ten processes never exceed the limits in any sliding window, and share fairl
   await fleet.until('done', PROCESSES, 60_000);
 
   const audit = auditLeases(fleet.leases.values(), WINDOW_MS);
-  process.stdout.write(`quota-processes: ${JSON.stringify({ ...audit, perProcess: fleet.perProcess() })}\n`);
+  process.stdout.write(
+    `quota-processes: ${JSON.stringify({ ...audit, perProcess: fleet.perProcess() })}\n`,
+  );
   expect(audit.maxRequests).toBeLessThanOrEqual(RPM);
   expect(audit.maxTokens).toBeLessThanOrEqual(TPM);
   expect(audit.maxHolders).toBeLessThanOrEqual(CONC);
@@ -112,7 +114,8 @@ it('a penalty in one process holds every process back, then all resume', async (
   // Every process admits again after the penalty.
   const resumed = (): boolean => {
     const seen = new Set<number>();
-    for (const lease of fleet.leases.values()) if (lease.admittedAt >= until) seen.add(lease.process);
+    for (const lease of fleet.leases.values())
+      if (lease.admittedAt >= until) seen.add(lease.process);
     return seen.size === PROCESSES;
   };
   expect(await eventually(resumed, 30_000, 50)).toBe(true);
@@ -123,7 +126,7 @@ it('a penalty in one process holds every process back, then all resume', async (
   await registry.close();
 });
 
-it("a holder killed with SIGKILL gets its slots back after the lease TTL", async () => {
+it('a holder killed with SIGKILL gets its slots back after the lease TTL', async () => {
   const quota = 'crash';
   const leaseTtlMs = 1_500;
   const fleet = await QuotaFleet.start(compiled, 1, () =>
@@ -140,7 +143,10 @@ it("a holder killed with SIGKILL gets its slots back after the lease TTL", async
   const leases = [];
   for (let i = 0; i < 5; i++) leases.push(await registry.acquire(quota, { waitMs: 20_000 }));
   // One slot was free; the other four came back only when the dead holder's leases expired.
-  const later = leases.map((lease) => lease.admittedAt).sort((a, b) => a - b).slice(1);
+  const later = leases
+    .map((lease) => lease.admittedAt)
+    .sort((a, b) => a - b)
+    .slice(1);
   for (const at of later) expect(at).toBeGreaterThanOrEqual(Math.min(...killedHeld) + leaseTtlMs);
   expect((await registry.usage(quota)).holders).toBe(5);
   await registry.close();

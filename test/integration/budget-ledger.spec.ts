@@ -120,19 +120,24 @@ describe('input', () => {
     await expect(ledger.reserve(t, 1, { ttlMs: 0 })).rejects.toMatchObject({
       field: 'options.ttlMs',
     });
-    await expect(ledger.settle({ id: 'x', path: t, amount: 1, expiresAt: 0 }, -1)).rejects.toMatchObject({
+    await expect(
+      ledger.settle({ id: 'x', path: t, amount: 1, expiresAt: 0 }, -1),
+    ).rejects.toMatchObject({
       field: 'actual',
     });
-    await expect(ledger.release({ id: 'bad id', path: t } as BudgetReservation)).rejects.toMatchObject({
+    await expect(
+      ledger.release({ id: 'bad id', path: t } as BudgetReservation),
+    ).rejects.toMatchObject({
       field: 'reservation.id',
     });
     await expect(ledger.release({ id: 'x', path: '' } as BudgetReservation)).rejects.toMatchObject({
       field: 'reservation.path[0]',
     });
     await expect(ledger.release(null as never)).rejects.toBeInstanceOf(ValidationError);
-    expect(errorOf(ConfigurationError, () => new RedisBudgetLedger(client, { reservationTtlMs: 0 })).field).toBe(
-      'reservationTtlMs',
-    );
+    expect(
+      errorOf(ConfigurationError, () => new RedisBudgetLedger(client, { reservationTtlMs: 0 }))
+        .field,
+    ).toBe('reservationTtlMs');
   });
 
   it('handles large amounts exactly', async () => {
@@ -164,7 +169,10 @@ describe('Redis trouble', () => {
     // A client whose every script answers 'odd'.
     const odd = new Proxy(
       {},
-      { get: (_target, name) => (name === 'defineCommand' ? () => undefined : () => Promise.resolve('odd')) },
+      {
+        get: (_target, name) =>
+          name === 'defineCommand' ? () => undefined : () => Promise.resolve('odd'),
+      },
     ) as Redis;
     const ledgerOnOdd = new RedisBudgetLedger(odd, { keyPrefix: prefix });
     const reservation = { id: 'x', path: t, amount: 1, expiresAt: 0 };

@@ -41,8 +41,16 @@ beforeAll(() => {
 
 beforeEach(() => {
   // A poll interval far past every wait: a waiter is served only because it is woken.
-  processA = new RedisQuotaRegistry(clientA, { keyPrefix: prefix, pollIntervalMs: 20_000, seatTtlMs: 30_000 });
-  processB = new RedisQuotaRegistry(clientB, { keyPrefix: prefix, pollIntervalMs: 20_000, seatTtlMs: 30_000 });
+  processA = new RedisQuotaRegistry(clientA, {
+    keyPrefix: prefix,
+    pollIntervalMs: 20_000,
+    seatTtlMs: 30_000,
+  });
+  processB = new RedisQuotaRegistry(clientB, {
+    keyPrefix: prefix,
+    pollIntervalMs: 20_000,
+    seatTtlMs: 30_000,
+  });
 });
 
 afterEach(async () => {
@@ -66,7 +74,16 @@ describe('limits over the sliding window', () => {
     expect(isQuotaExceededError(error)).toBe(true);
     expect(await processB.usage(name)).toMatchObject({ requests: 3, holders: 3 });
     // The window slides: the first admissions leave it and make room.
-    expect(await eventually(() => processB.acquire(name).then(() => true, () => false), 5_000)).toBe(true);
+    expect(
+      await eventually(
+        () =>
+          processB.acquire(name).then(
+            () => true,
+            () => false,
+          ),
+        5_000,
+      ),
+    ).toBe(true);
   });
 
   it('charges estimates, and settling with the actual tokens refunds the difference', async () => {
@@ -176,10 +193,7 @@ describe('waiting in line', () => {
     controller.abort();
     await rejectionOf(OperationAbortedError, waiting);
     controller.abort();
-    await rejectionOf(
-      OperationAbortedError,
-      processB.acquire(name, { signal: controller.signal }),
-    );
+    await rejectionOf(OperationAbortedError, processB.acquire(name, { signal: controller.signal }));
   });
 
   it('fails at once without waitMs when earlier requests of the process wait', async () => {
@@ -252,16 +266,15 @@ describe('input', () => {
       'name',
     );
     expect(errorOf(ValidationError, () => processA.define('x', {})).rule).toBe('atLeastOne');
+    expect(errorOf(ValidationError, () => processA.define('x', { concurrency: 0 })).field).toBe(
+      'limits.concurrency',
+    );
+    expect(errorOf(ValidationError, () => processA.define('x', { concurrency: 1.5 })).rule).toBe(
+      'isSafeInteger',
+    );
     expect(
-      errorOf(ValidationError, () => processA.define('x', { concurrency: 0 })).field,
-    ).toBe('limits.concurrency');
-    expect(
-      errorOf(ValidationError, () => processA.define('x', { concurrency: 1.5 })).rule,
-    ).toBe('isSafeInteger');
-    expect(
-      errorOf(ValidationError, () =>
-        processA.define('x', { concurrency: 1, burst: 2 } as never),
-      ).field,
+      errorOf(ValidationError, () => processA.define('x', { concurrency: 1, burst: 2 } as never))
+        .field,
     ).toBe('limits.burst');
     expect(errorOf(ValidationError, () => processA.define('x', null as never)).rule).toBe(
       'isObject',
@@ -293,8 +306,10 @@ describe('input', () => {
     const lease = await processA.acquire(name, { tokens: 1 });
     await expect(lease.settle({ tokens: 0.5 })).rejects.toMatchObject({ field: 'usage.tokens' });
     expect(
-      errorOf(ConfigurationError, () => new RedisQuotaRegistry(clientA, { seatTtlMs: 5, pollIntervalMs: 10 }))
-        .field,
+      errorOf(
+        ConfigurationError,
+        () => new RedisQuotaRegistry(clientA, { seatTtlMs: 5, pollIntervalMs: 10 }),
+      ).field,
     ).toBe('seatTtlMs');
     expect(
       errorOf(ConfigurationError, () => new RedisQuotaRegistry(clientA, { subscribe: 1 as never }))

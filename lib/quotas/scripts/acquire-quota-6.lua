@@ -66,7 +66,7 @@ local function refuse(code, ms)
       sit(seq)
     end
   end
-  keep(tonumber(ARGV[12]))
+  keep(tonumber(ARGV[12]), seat ~= '' and { stateKey, seatKey, seatTtlKey } or { stateKey })
   return { code, math.max(0, math.floor(ms)), seq, headSeat(), now }
 end
 
@@ -106,5 +106,6 @@ if seat ~= '' then
     redis.call('ZREM', seatTtlKey, seat)
   end
 end
-keep(tonumber(ARGV[12]))
+keep(tonumber(ARGV[12]), seat ~= '' and { stateKey, logKey, chargeKey, slotKey, seatKey, seatTtlKey }
+  or { stateKey, logKey, chargeKey, slotKey })
 return { 1, leaseTtl, nextSeq, headSeat(), now }

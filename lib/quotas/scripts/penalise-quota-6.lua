@@ -17,5 +17,5 @@ if untilMs > blocked then
   redis.call('HSET', stateKey, 'blockedUntil', string.format('%.0f', untilMs))
   blocked = untilMs
 end
-keep(tonumber(ARGV[2]))
+keep(tonumber(ARGV[2]), { stateKey })
 return math.floor(blocked)

@@ -34,11 +34,9 @@ local function headSeat()
   return head[1] or ''
 end
 
--- Every key of the quota lives at least `keepMs` more (and past a penalty still running).
-local function keep(keepMs)
+-- The keys written live at least `keepMs` more (and past a penalty still running).
+local function keep(keepMs, written)
   local blocked = tonumber(redis.call('HGET', stateKey, 'blockedUntil')) or 0
   local ttl = math.max(keepMs, blocked - now + 1000)
-  for _, key in ipairs({ stateKey, logKey, chargeKey, slotKey, seatKey, seatTtlKey }) do
-    redis.call('PEXPIRE', key, ttl)
-  end
+  for _, key in ipairs(written) do redis.call('PEXPIRE', key, ttl) end
 end

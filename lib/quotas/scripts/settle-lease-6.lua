@@ -7,7 +7,8 @@
   ARGV[1] lease id
   ARGV[2] tokens actually used
   ARGV[3] window, ms
-  ARGV[4] ms every key lives after a write
+
+  Writes only keys that exist (and expire together), so it sets no TTL.
 
   Returns {slot released (1/0), charge changed (1/0), head seat or '', now}.
 ]]
@@ -25,5 +26,4 @@ if charge then
   redis.call('HINCRBY', stateKey, 'tokens', actual - charge)
   changed = 1
 end
-keep(tonumber(ARGV[4]))
 return { released, changed, headSeat(), now }
