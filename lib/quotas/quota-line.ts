@@ -8,7 +8,7 @@ export interface QuotaWaiter {
   /** Admitted: hands the reply over. */
   admit(reply: AcquireQuotaReply): void;
   /** Gives up (timeout, abort, close, Redis failure). */
-  fail(error: unknown): void;
+  fail(error: Error): void;
 }
 
 /** What a line needs from its registry. */
@@ -64,7 +64,7 @@ export class QuotaLine {
   }
 
   /** Fails every waiter. */
-  failAll(error: unknown): void {
+  failAll(error: Error): void {
     for (const waiter of this.waiters.splice(0)) waiter.fail(error);
     this.wake();
   }
@@ -97,7 +97,7 @@ export class QuotaLine {
     try {
       reply = await this.port.attempt(head, next);
     } catch (error) {
-      if (this.remove(head)) head.fail(error);
+      if (this.remove(head)) head.fail(error as Error);
       return;
     }
     if (reply.code === AcquireQuotaResult.ADMITTED) {

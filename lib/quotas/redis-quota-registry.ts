@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KeyLayout, type QuotaKeys } from '../common/key-layout';
 import { runLuaScript, type LuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
+import { sleep } from '../common/sleep';
 import {
   ClosedError,
   OperationAbortedError,
@@ -9,7 +10,6 @@ import {
   RedisOperationError,
   UnexpectedScriptResultError,
   ValidationError,
-  isAgentCoordinationError,
 } from '../errors';
 import { QuotaLine, type QuotaWaiter } from './quota-line';
 import type {
@@ -75,8 +75,10 @@ export class RedisQuotaRegistry extends QuotaRegistry {
     super();
     this.options = resolveQuotaRegistryOptions(options);
     this.layout = new KeyLayout(this.options.keyPrefix);
-    this.subscribed = this.options.subscribe ? this.listen() : Promise.resolve();
-    this.subscribed.catch((error: Error) => this.options.onError(error));
+    // Never rejects: without a subscription waiters still poll.
+    this.subscribed = (this.options.subscribe ? this.listen() : Promise.resolve()).catch(
+      (error: Error) => this.options.onError(error),
+    );
   }
 
   /** {@inheritDoc QuotaRegistry.define} */
@@ -128,6 +130,8 @@ export class RedisQuotaRegistry extends QuotaRegistry {
       quota.line.last = last;
       seq = reply.seq;
     }
+    // A waiter starts once wake-ups can reach it (or after a poll interval, at the latest).
+    await Promise.race([this.subscribed, sleep(this.options.pollIntervalMs)]);
     return this.wait(quota, request, seq);
   }
 
@@ -162,7 +166,7 @@ export class RedisQuotaRegistry extends QuotaRegistry {
     const subscriber = this.subscriber;
     this.subscriber = null;
     if (subscriber) {
-      await this.subscribed.catch(() => undefined);
+      await this.subscribed;
       await subscriber.quit().catch(() => subscriber.disconnect());
     }
   }
@@ -220,11 +224,13 @@ export class RedisQuotaRegistry extends QuotaRegistry {
         },
         fail: (error) => {
           done();
-          reject(error as Error);
+          reject(error);
         },
       };
       const giveUp = (error: Error): void => {
-        if (quota.line.remove(waiter)) waiter.fail(error);
+        // Every other way out (admitted, failed) has already cleared the timer and listener.
+        quota.line.remove(waiter);
+        waiter.fail(error);
       };
       const timer = setTimeout(() => giveUp(this.exceeded(quota, quota.line.last)), request.waitMs);
       const onAbort = (): void => giveUp(new OperationAbortedError('acquire', signal?.reason));
@@ -360,7 +366,6 @@ export class RedisQuotaRegistry extends QuotaRegistry {
     try {
       return await work;
     } catch (error) {
-      if (isAgentCoordinationError(error)) throw error;
       throw new RedisOperationError(operation, error);
     }
   }
