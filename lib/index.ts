@@ -8,6 +8,8 @@ export {
   KEY_LAYOUT_VERSION,
   DEFAULT_KEY_PREFIX,
   type QueueKeys,
+  type QuotaKeys,
+  type BudgetKeys,
 } from './common/key-layout';
 export type { RedisClient } from './common/redis-client';
 export { validateDto, serialisePayload, type PayloadLimits } from './common/validate';
