@@ -32,6 +32,15 @@ export interface QueueKeys {
 }
 
 /**
+ * Keys of one quota: state hash, admission log, charge hash, slot zset, seat zset, seat
+ * deadline zset (see docs/PROTOCOL.md, "Quotas").
+ */
+export type QuotaKeys = readonly [string, string, string, string, string, string];
+
+/** Keys of one budget root: level hash, reservation deadline zset, reservation hash. */
+export type BudgetKeys = readonly [string, string, string];
+
+/**
  * The one place where key names are built (see docs/PROTOCOL.md).
  * Ids reaching here were validated, so no input can name a key outside its agent and prefix.
  */
@@ -121,5 +130,35 @@ export class KeyLayout {
   /** Pub/sub channel of breaker state changes. */
   get breakerChannel(): string {
     return `${this.prefix}:events:breaker`;
+  }
+
+  /**
+   * Keys of one quota, all under the hash tag `{name}` so every quota script touches one
+   * slot. In order: state, log, charge, slot, seat, seat deadline.
+   */
+  quota(name: string): QuotaKeys {
+    const base = `${this.prefix}:quota:{${name}}`;
+    return [
+      `${base}:state`,
+      `${base}:log`,
+      `${base}:charge`,
+      `${base}:slots`,
+      `${base}:seats`,
+      `${base}:seat-ttl`,
+    ];
+  }
+
+  /** Pub/sub channel on which a quota's next waiter is told to try again. */
+  get quotaChannel(): string {
+    return `${this.prefix}:events:quota`;
+  }
+
+  /**
+   * Keys of every budget under one root (the first segment of a budget path), all under the
+   * hash tag `{root}`. In order: levels, reservation deadlines, reservations.
+   */
+  budget(root: string): BudgetKeys {
+    const base = `${this.prefix}:budget:{${root}}`;
+    return [`${base}:levels`, `${base}:res-ttl`, `${base}:res`];
   }
 }

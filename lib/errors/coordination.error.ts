@@ -33,6 +33,10 @@ export const ErrorCode = {
   NO_HANDLER: 'NO_HANDLER',
   /** The message's `expiresAt` passed before a handler could take it. */
   MESSAGE_EXPIRED: 'MESSAGE_EXPIRED',
+  /** A quota could not admit a request in time: {@link QuotaExceededError}. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** A reservation would overspend a budget: {@link BudgetExceededError}. */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

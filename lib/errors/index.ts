@@ -4,3 +4,4 @@ export * from './runtime.errors';
 export * from './resilience.errors';
 export * from './handler.errors';
 export * from './connection.errors';
+export * from './quota.errors';

@@ -27,6 +27,7 @@ describe('error codes', () => {
     expect(Object.keys(ErrorCode).sort()).toEqual([
       'ABORTED',
       'BOOTSTRAP_FAILED',
+      'BUDGET_EXCEEDED',
       'CIRCUIT_OPEN',
       'CLOSED',
       'HANDLER_FAILED',
@@ -35,6 +36,7 @@ describe('error codes', () => {
       'NO_HANDLER',
       'PAYLOAD_TOO_LARGE',
       'PERMANENT_MESSAGE',
+      'QUOTA_EXCEEDED',
       'REDIS_ERROR',
       'REDIS_UNAVAILABLE',
       'REQUEST_TIMEOUT',
