@@ -38,6 +38,25 @@ export interface CliContext {
 }
 
 const CONNECT_TIMEOUT_MS = 3_000;
+const URL_SCHEMES = 'redis://, rediss:// or unix:// (or a socket path starting with /)';
+
+/**
+ * What ioredis is given for a `--url`: `redis://` and `rediss://` URLs and socket paths that
+ * start with `/` as they are, `unix:///path` as the path `/path`.
+ *
+ * @throws CliError (exit 2) for any other scheme, e.g. `http://`; the message names the
+ *   scheme, never the rest of the URL (which may hold a password)
+ */
+export function redisTarget(url: string): string {
+  if (/^rediss?:\/\//i.test(url) || url.startsWith('/')) return url;
+  const socket = /^unix:\/\/(\/.*)$/i.exec(url);
+  if (socket) return socket[1];
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  throw new CliError(
+    `--url must be ${URL_SCHEMES}; got ${scheme ? `a ${scheme}: URL` : JSON.stringify(url)}`,
+    2,
+  );
+}
 const CODES = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
 
 /**
@@ -51,7 +70,7 @@ export async function openContext(options: GlobalOptions, output: Output): Promi
   } catch (error) {
     throw new CliError((error as Error).message, 2);
   }
-  const redis = new Redis(options.url, {
+  const redis = new Redis(redisTarget(options.url), {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 1,

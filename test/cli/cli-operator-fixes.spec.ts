@@ -1,0 +1,110 @@
+import { runCli } from '../../lib/cli';
+import { CliFixture } from './cli-fixture';
+
+interface Captured {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+/** Runs the CLI in this process, capturing what it prints. */
+async function cli(args: string[], isTTY = false, columns?: number): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    { out: (t) => out.push(t), isTTY, columns },
+    (t) => err.push(t),
+    new AbortController().signal,
+  );
+  return { code, out, err };
+}
+
+describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () => {
+  const fx = new CliFixture('cli-fixes');
+  const { prefix } = fx;
+
+  beforeAll(() => fx.seed());
+  afterAll(() => fx.teardown());
+
+  describe('--url', () => {
+    it.each([
+      ['http://127.0.0.1:6379', 'a http: URL'],
+      ['HTTPS://user:secret@example.com', 'a HTTPS: URL'],
+      ['unix://relative.sock', 'a unix: URL'],
+      ['localhost:6379', 'a localhost: URL'],
+      ['relative.sock', '"relative.sock"'],
+    ])('refuses %s with exit 2 and one line naming the accepted schemes', async (url, got) => {
+      const run = await cli(['--url', url, '--prefix', prefix, 'queues']);
+      expect(run).toEqual({
+        code: 2,
+        out: [],
+        err: [
+          `error: --url must be redis://, rediss:// or unix:// (or a socket path starting with /); got ${got}`,
+        ],
+      });
+      expect(run.err.join('')).not.toContain('secret');
+    });
+
+    it('refuses a bad REDIS_URL the same way', async () => {
+      const saved = process.env.REDIS_URL;
+      process.env.REDIS_URL = 'http://127.0.0.1:6379';
+      try {
+        const run = await cli(['--prefix', prefix, 'queues']);
+        expect([run.code, run.err]).toEqual([
+          2,
+          [
+            'error: --url must be redis://, rediss:// or unix:// (or a socket path starting with /); got a http: URL',
+          ],
+        ]);
+      } finally {
+        if (saved === undefined) delete process.env.REDIS_URL;
+        else process.env.REDIS_URL = saved;
+      }
+    });
+
+    it('accepts redis:// in any case', async () => {
+      const run = await cli(['--url', 'REDIS://127.0.0.1:6379', '--prefix', prefix, 'queues']);
+      expect([run.code, run.err]).toEqual([0, []]);
+    });
+
+    it.each([['unix:///nonexistent/tta.sock'], ['/nonexistent/tta.sock']])(
+      'takes %s as a socket path',
+      async (url) => {
+        const run = await cli(['--url', url, '--prefix', prefix, 'queues']);
+        expect(run.code).toBe(1);
+        expect(run.err).toEqual([
+          `error: cannot reach Redis at ${url}: connect ENOENT /nonexistent/tta.sock`,
+        ]);
+      },
+    );
+  });
+
+  describe('dlq replay', () => {
+    it('names the ids it did not find and exits 1, replaying the ones it found', async () => {
+      const run = await cli([
+        '--prefix',
+        prefix,
+        'dlq',
+        'replay',
+        'worker',
+        'nope-1',
+        'msg-000001',
+        'msg-000001',
+        'nope-2',
+      ]);
+      expect(run).toEqual({
+        code: 1,
+        out: ['replayed 1 dead letter(s) of worker\nnot found: nope-1\nnot found: nope-2'],
+        err: ['error: 2 id(s) not among the dead letters of worker'],
+      });
+      expect(await fx.coordinator.deadLetters(fx.worker)).toEqual([]);
+    });
+
+    it('lists the unknown ids in JSON too', async () => {
+      const run = await cli(['--prefix', prefix, '--json', 'dlq', 'replay', 'worker', 'gone']);
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.out[0])).toEqual({ replayed: 0, notFound: ['gone'] });
+    });
+  });
+});
