@@ -1,4 +1,6 @@
+import { FailureType, MessageType } from '../../lib';
 import { runCli } from '../../lib/cli';
+import { renderTable } from '../../lib/cli/table';
 import { CliFixture } from './cli-fixture';
 
 interface Captured {
@@ -105,6 +107,73 @@ describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () =>
       const run = await cli(['--prefix', prefix, '--json', 'dlq', 'replay', 'worker', 'gone']);
       expect(run.code).toBe(1);
       expect(JSON.parse(run.out[0])).toEqual({ replayed: 0, notFound: ['gone'] });
+    });
+  });
+
+  describe('long cells', () => {
+    const longError = `upstream said: ${'x'.repeat(200)} (end)`;
+    const loud = { type: 'loud' };
+
+    beforeAll(async () => {
+      await fx.coordinator.sendMessage({ type: 'planner' }, loud, {
+        messageType: MessageType.EVENT,
+        payload: {},
+        messageId: 'long-1',
+      });
+      const delivery = await fx.coordinator.receive(loud, 1_000);
+      await fx.coordinator.nack(loud, delivery!.token, FailureType.PERMANENT, longError);
+    });
+
+    it('are cut to the terminal width with … on a terminal', async () => {
+      const run = await cli(['--prefix', prefix, 'dlq', 'list', 'loud'], true, 60);
+      expect(run.code).toBe(0);
+      const lines = run.out[0].replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+      expect(lines[1]).toMatch(/^long-1 {2}event {2}\s*1 {2}upstream said: x+… {2}\s*\d+s$/);
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+      expect(lines[1]).toHaveLength(60);
+    });
+
+    it('assume 80 columns on a terminal of unknown width', async () => {
+      const run = await cli(['--prefix', prefix, 'dlq', 'list', 'loud'], true);
+      const lines = run.out[0].replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+      expect(lines[1]).toHaveLength(80);
+      expect(lines[1]).toContain('…');
+    });
+
+    it('are printed in full when the output is not a terminal, or with --wide', async () => {
+      for (const run of [
+        await cli(['--prefix', prefix, 'dlq', 'list', 'loud'], false, 60),
+        await cli(['--prefix', prefix, '--wide', 'dlq', 'list', 'loud'], true, 60),
+      ]) {
+        expect(run.code).toBe(0);
+        expect(run.out[0]).toContain(longError);
+        expect(run.out[0]).not.toContain('…');
+      }
+    });
+
+    it('keep the colour of a cut cell and align by visible width', () => {
+      const red = (t: string): string => `\u001b[31m${t}\u001b[0m`;
+      const table = renderTable(
+        [{ a: red('abcdefghij'), b: 'klmnopqrst' }],
+        [
+          { header: 'A', value: (r: { a: string; b: string }) => r.a },
+          { header: 'B', value: (r: { a: string; b: string }) => r.b, right: true },
+        ],
+        16,
+      );
+      expect(table.split('\n')).toEqual(['A              B', `${red('abcdef…')}  klmnop…`]);
+    });
+
+    it('stop cutting at a few characters per column when the terminal is narrower still', () => {
+      const table = renderTable(
+        [{ a: 'abcdefghij', b: 'xy' }],
+        [
+          { header: 'AA', value: (r: { a: string; b: string }) => r.a },
+          { header: 'B', value: (r: { a: string; b: string }) => r.b },
+        ],
+        3,
+      );
+      expect(table.split('\n')).toEqual(['AA     B', 'abcd…  xy']);
     });
   });
 });

@@ -34,12 +34,16 @@ export function registerBreakersCommand(program: Command, run: Runner): void {
           Promise.all((await registry.listNames()).map((name) => registry.inspect(name))),
         );
         ctx.print(rows, () =>
-          renderTable(rows, [
-            { header: 'NAME', value: (r) => r.name },
-            { header: 'STATE', value: (r) => ctx.colour(r.state, STATE_COLOURS[r.state]) },
-            { header: 'FAILURES', value: (r) => String(r.failures), right: true },
-            { header: 'LAST CHANGE', value: (r) => formatAge(r.changedAt), right: true },
-          ]),
+          renderTable(
+            rows,
+            [
+              { header: 'NAME', value: (r) => r.name },
+              { header: 'STATE', value: (r) => ctx.colour(r.state, STATE_COLOURS[r.state]) },
+              { header: 'FAILURES', value: (r) => String(r.failures), right: true },
+              { header: 'LAST CHANGE', value: (r) => formatAge(r.changedAt), right: true },
+            ],
+            ctx.width,
+          ),
         );
       }),
     );

@@ -52,13 +52,17 @@ export function registerDlqCommand(program: Command, run: Runner): void {
             enqueuedAt: l.enqueuedAt,
           }));
           ctx.print(rows, () =>
-            renderTable(rows, [
-              { header: 'ID', value: (r) => r.id },
-              { header: 'TYPE', value: (r) => r.type },
-              { header: 'ATTEMPTS', value: (r) => String(r.attempts), right: true },
-              { header: 'LAST ERROR', value: (r) => ctx.colour(r.lastError, 'red') },
-              { header: 'AGE', value: (r) => formatAge(r.enqueuedAt), right: true },
-            ]),
+            renderTable(
+              rows,
+              [
+                { header: 'ID', value: (r) => r.id },
+                { header: 'TYPE', value: (r) => r.type },
+                { header: 'ATTEMPTS', value: (r) => String(r.attempts), right: true },
+                { header: 'LAST ERROR', value: (r) => ctx.colour(r.lastError, 'red') },
+                { header: 'AGE', value: (r) => formatAge(r.enqueuedAt), right: true },
+              ],
+              ctx.width,
+            ),
           );
         },
         () => parseAgentArgument(agent),
