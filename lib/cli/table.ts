@@ -6,7 +6,10 @@ export interface Column<T> {
   right?: boolean;
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+/** A cell: an optional colour code, the text, an optional reset. */
+const COLOURED = new RegExp(`^(${ESC}\\[[0-9;]*m)?(.*?)(${ESC}\\[0m)?$`, 's');
 /** Narrowest a column is cut to when a table is too wide for the terminal. */
 const MIN_CUT_WIDTH = 5;
 
@@ -18,7 +21,7 @@ function visibleLength(text: string): number {
 /** `text` cut to `width` visible characters ending in `…`, keeping a colour that wraps it. */
 function cut(text: string, width: number): string {
   if (visibleLength(text) <= width) return text;
-  const [, open, body, close] = /^(\u001b\[[0-9;]*m)?(.*?)(\u001b\[0m)?$/s.exec(text)!;
+  const [, open, body, close] = COLOURED.exec(text)!;
   return `${open ?? ''}${body.slice(0, width - 1)}…${close ?? ''}`;
 }
 

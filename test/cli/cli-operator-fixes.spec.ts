@@ -3,6 +3,8 @@ import { runCli } from '../../lib/cli';
 import { renderTable } from '../../lib/cli/table';
 import { CliFixture } from './cli-fixture';
 
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 interface Captured {
   code: number;
   out: string[];
@@ -110,6 +112,17 @@ describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () =>
     });
   });
 
+  describe('breakers', () => {
+    it('shows an open breaker with the failure count it opened on', async () => {
+      const table = await cli(['--prefix', prefix, 'breakers']);
+      expect(table.out[0].split('\n')[1]).toMatch(/^db\s+open\s+1\s+\d+s$/);
+      const json = await cli(['--prefix', prefix, '--json', 'breakers']);
+      expect(JSON.parse(json.out[0])).toEqual([
+        expect.objectContaining({ name: 'db', state: 'open', failures: 0, openedOnFailures: 1 }),
+      ]);
+    });
+  });
+
   describe('long cells', () => {
     const longError = `upstream said: ${'x'.repeat(200)} (end)`;
     const loud = { type: 'loud' };
@@ -127,7 +140,7 @@ describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () =>
     it('are cut to the terminal width with … on a terminal', async () => {
       const run = await cli(['--prefix', prefix, 'dlq', 'list', 'loud'], true, 60);
       expect(run.code).toBe(0);
-      const lines = run.out[0].replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+      const lines = run.out[0].replace(ANSI, '').split('\n');
       expect(lines[1]).toMatch(/^long-1 {2}event {2}\s*1 {2}upstream said: x+… {2}\s*\d+s$/);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
       expect(lines[1]).toHaveLength(60);
@@ -135,7 +148,7 @@ describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () =>
 
     it('assume 80 columns on a terminal of unknown width', async () => {
       const run = await cli(['--prefix', prefix, 'dlq', 'list', 'loud'], true);
-      const lines = run.out[0].replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+      const lines = run.out[0].replace(ANSI, '').split('\n');
       expect(lines[1]).toHaveLength(80);
       expect(lines[1]).toContain('…');
     });
