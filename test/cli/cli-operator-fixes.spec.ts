@@ -1,6 +1,8 @@
 import { FailureType, MessageType } from '../../lib';
 import { runCli } from '../../lib/cli';
 import { renderTable } from '../../lib/cli/table';
+import { KeyLayout } from '../../lib/common/key-layout';
+import { createClient } from '../support/redis';
 import { CliFixture } from './cli-fixture';
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -120,6 +122,20 @@ describe('CLI: urls, replay of unknown ids, breaker failures, long cells', () =>
       expect(JSON.parse(json.out[0])).toEqual([
         expect.objectContaining({ name: 'db', state: 'open', failures: 0, openedOnFailures: 1 }),
       ]);
+    });
+
+    it('shows the stored failures of an open breaker written without openedOnFailures', async () => {
+      const redis = createClient();
+      const keys = new KeyLayout(prefix);
+      await redis.hset(keys.breaker('legacy'), {
+        state: 'open',
+        gen: '1',
+        since: '0',
+        failures: '4',
+      });
+      await redis.sadd(keys.breakerIndex, 'legacy');
+      const table = await cli(['--prefix', prefix, 'breakers']);
+      expect(table.out[0].split('\n')[2]).toMatch(/^legacy\s+open\s+4\s+\d+d$/);
     });
   });
 
