@@ -17,12 +17,16 @@ export interface GlobalOptions {
   url: string;
   prefix: string;
   json?: boolean;
+  /** Print every cell in full even on a terminal. */
+  wide?: boolean;
 }
 
 /** Where a command writes; swapped in tests. */
 export interface Output {
   out(text: string): void;
   isTTY: boolean;
+  /** The terminal's width in characters, when known (80 is assumed on a terminal otherwise). */
+  columns?: number;
 }
 
 /** What a command gets: an open connection, the prefix and the output. */
@@ -31,6 +35,11 @@ export interface CliContext {
   prefix: string;
   json: boolean;
   output: Output;
+  /**
+   * How wide a table may be: the terminal's width on a terminal, unlimited (undefined) when
+   * the output is not a terminal or with `--wide`.
+   */
+  width: number | undefined;
   /** Prints rows as JSON or as the table/text that `human` returns. */
   print(data: unknown, human: () => string): void;
   /** Wraps `text` in an ANSI colour when writing to a terminal. */
@@ -38,6 +47,26 @@ export interface CliContext {
 }
 
 const CONNECT_TIMEOUT_MS = 3_000;
+const DEFAULT_COLUMNS = 80;
+const URL_SCHEMES = 'redis://, rediss:// or unix:// (or a socket path starting with /)';
+
+/**
+ * What ioredis is given for a `--url`: `redis://` and `rediss://` URLs and socket paths that
+ * start with `/` as they are, `unix:///path` as the path `/path`.
+ *
+ * @throws CliError (exit 2) for any other scheme, e.g. `http://`; the message names the
+ *   scheme, never the rest of the URL (which may hold a password)
+ */
+export function redisTarget(url: string): string {
+  if (/^rediss?:\/\//i.test(url) || url.startsWith('/')) return url;
+  const socket = /^unix:\/\/(\/.*)$/i.exec(url);
+  if (socket) return socket[1];
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  throw new CliError(
+    `--url must be ${URL_SCHEMES}; got ${scheme ? `a ${scheme}: URL` : JSON.stringify(url)}`,
+    2,
+  );
+}
 const CODES = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
 
 /**
@@ -51,7 +80,7 @@ export async function openContext(options: GlobalOptions, output: Output): Promi
   } catch (error) {
     throw new CliError((error as Error).message, 2);
   }
-  const redis = new Redis(options.url, {
+  const redis = new Redis(redisTarget(options.url), {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
@@ -76,6 +105,7 @@ export async function openContext(options: GlobalOptions, output: Output): Promi
     prefix: options.prefix,
     json,
     output,
+    width: output.isTTY && options.wide !== true ? (output.columns ?? DEFAULT_COLUMNS) : undefined,
     print(data, human) {
       output.out(json ? JSON.stringify(data, null, 2) : human());
     },

@@ -23,6 +23,7 @@ export async function runCli(
   output: Output = {
     out: (text) => process.stdout.write(`${text}\n`),
     isTTY: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
   },
   errors: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
   stop?: AbortSignal,
@@ -49,6 +50,7 @@ async function runProgram(
     .option('--url <url>', 'Redis URL (default $REDIS_URL or redis://127.0.0.1:6379)')
     .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--json', 'print JSON instead of tables')
+    .option('--wide', 'never cut long cells to the terminal width')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => output.out(text.trimEnd()),
@@ -69,6 +71,7 @@ async function runProgram(
           url: globals.url ?? process.env.REDIS_URL ?? DEFAULT_URL,
           prefix: globals.prefix,
           json: globals.json,
+          wide: globals.wide,
         },
         output,
       );

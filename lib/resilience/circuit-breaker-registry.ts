@@ -25,8 +25,13 @@ export interface SharedBreakerSnapshot {
   name: string;
   /** `closed` when the breaker has no stored state. */
   state: CircuitState;
-  /** Consecutive failures counted while closed. */
+  /** Consecutive failures counted while closed (0 once the breaker opens). */
   failures: number;
+  /**
+   * While open or half-open: the failure count the breaker opened on (the consecutive failures
+   * while closed, 1 for a failed half-open probe); null when closed or stored by an older version.
+   */
+  openedOnFailures: number | null;
   /** Epoch ms (Redis clock) the current state began, or null when never stored. */
   changedAt: number | null;
 }
@@ -164,6 +169,7 @@ export class CircuitBreakerRegistry {
       name,
       state: (hash.state as CircuitState | undefined) ?? 'closed',
       failures: Number(hash.failures ?? 0),
+      openedOnFailures: hash.openedOnFailures === undefined ? null : Number(hash.openedOnFailures),
       changedAt: Number.isFinite(since) ? since : null,
     };
   }

@@ -51,7 +51,7 @@ describe('CLI in process', () => {
       (await cli(['--prefix', prefix, 'dlq', 'replay', 'worker', 'msg-000001', '--all'])).code,
     ).toBe(2);
     const replay = await cli(['--prefix', prefix, '--json', 'dlq', 'replay', 'worker', '--all']);
-    expect(JSON.parse(replay.out)).toEqual({ replayed: 1 });
+    expect(JSON.parse(replay.out)).toEqual({ replayed: 1, notFound: [] });
     expect(await coordinator.stats(worker)).toMatchObject({ ready: 2, deadLettered: 0 });
     const purge = await cli(['--prefix', prefix, 'dlq', 'purge', 'worker', '--yes']);
     expect(purge.out).toBe('purged 0 dead letter(s) of worker');

@@ -76,6 +76,7 @@ describe('CircuitBreakerRegistry and CircuitBreaker: edge cases', () => {
         name: 'never-used',
         state: 'closed',
         failures: 0,
+        openedOnFailures: null,
         changedAt: null,
       });
     } finally {
@@ -266,6 +267,46 @@ describeRealRedis('CircuitBreakerRegistry and CircuitBreaker: Redis failures', (
     } finally {
       await registry.close();
       dead.disconnect();
+    }
+  });
+
+  it('records the failure count a breaker opened on until it closes again', async () => {
+    const registry = new CircuitBreakerRegistry(redis, {
+      keyPrefix: prefix,
+      subscribeEvents: false,
+    });
+    try {
+      const name = nextName();
+      const breaker = await registry.get(name, {
+        failureThreshold: 3,
+        openTimeoutMs: 50,
+        recoveryTimeoutMs: 60_000,
+        halfOpenMaxCalls: 1,
+        successThreshold: 1,
+      });
+      for (let i = 0; i < 3; i++) await breaker.call(boom).catch(() => undefined);
+      expect(await registry.inspect(name)).toMatchObject({
+        state: 'open',
+        failures: 0,
+        openedOnFailures: 3,
+      });
+      // A failed half-open probe opens it again on that one failure.
+      expect(
+        await eventually(async () => {
+          await breaker.call(boom).catch(() => undefined);
+          return (await registry.inspect(name)).openedOnFailures === 1;
+        }),
+      ).toBe(true);
+      expect((await registry.inspect(name)).state).toBe('open');
+      expect(
+        await eventually(async () => {
+          await breaker.call(ok).catch(() => undefined);
+          return (await registry.inspect(name)).state === 'closed';
+        }),
+      ).toBe(true);
+      expect(await registry.inspect(name)).toMatchObject({ failures: 0, openedOnFailures: null });
+    } finally {
+      await registry.close();
     }
   });
 });

@@ -28,18 +28,22 @@ async function printAgents(ctx: CliContext, registry: RedisAgentRegistry): Promi
     status: a.status,
   }));
   ctx.print(rows, () =>
-    renderTable(rows, [
-      { header: 'TYPE', value: (r) => r.type },
-      { header: 'INSTANCE', value: (r) => r.instance },
-      { header: 'NAME', value: (r) => r.name },
-      {
-        header: 'ALIVE',
-        value: (r) => (r.alive ? ctx.colour('yes', 'green') : ctx.colour('no', 'red')),
-      },
-      { header: 'HEARTBEAT', value: (r) => formatAge(r.lastHeartbeat), right: true },
-      { header: 'CAPS', value: (r) => String(r.capabilities), right: true },
-      { header: 'STATUS', value: (r) => statusText(r.status) },
-    ]),
+    renderTable(
+      rows,
+      [
+        { header: 'TYPE', value: (r) => r.type },
+        { header: 'INSTANCE', value: (r) => r.instance },
+        { header: 'NAME', value: (r) => r.name },
+        {
+          header: 'ALIVE',
+          value: (r) => (r.alive ? ctx.colour('yes', 'green') : ctx.colour('no', 'red')),
+        },
+        { header: 'HEARTBEAT', value: (r) => formatAge(r.lastHeartbeat), right: true },
+        { header: 'CAPS', value: (r) => String(r.capabilities), right: true },
+        { header: 'STATUS', value: (r) => statusText(r.status) },
+      ],
+      ctx.width,
+    ),
   );
 }
 

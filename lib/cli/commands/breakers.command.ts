@@ -23,7 +23,9 @@ async function withRegistry<T>(
 
 const STATE_COLOURS = { closed: 'green', open: 'red', half_open: 'yellow' } as const;
 
-/** Adds `breakers` (name, state, failures, last change) and `breakers reset <name>`. */
+/**
+ * Adds `breakers` (name, state, failures: for an open or half-open breaker the count it opened
+ * on, last change) and `breakers reset <name>`. */
 export function registerBreakersCommand(program: Command, run: Runner): void {
   const breakers = program
     .command('breakers')
@@ -34,12 +36,21 @@ export function registerBreakersCommand(program: Command, run: Runner): void {
           Promise.all((await registry.listNames()).map((name) => registry.inspect(name))),
         );
         ctx.print(rows, () =>
-          renderTable(rows, [
-            { header: 'NAME', value: (r) => r.name },
-            { header: 'STATE', value: (r) => ctx.colour(r.state, STATE_COLOURS[r.state]) },
-            { header: 'FAILURES', value: (r) => String(r.failures), right: true },
-            { header: 'LAST CHANGE', value: (r) => formatAge(r.changedAt), right: true },
-          ]),
+          renderTable(
+            rows,
+            [
+              { header: 'NAME', value: (r) => r.name },
+              { header: 'STATE', value: (r) => ctx.colour(r.state, STATE_COLOURS[r.state]) },
+              {
+                header: 'FAILURES',
+                value: (r) =>
+                  String(r.state === 'closed' ? r.failures : (r.openedOnFailures ?? r.failures)),
+                right: true,
+              },
+              { header: 'LAST CHANGE', value: (r) => formatAge(r.changedAt), right: true },
+            ],
+            ctx.width,
+          ),
         );
       }),
     );

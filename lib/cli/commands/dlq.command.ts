@@ -52,13 +52,17 @@ export function registerDlqCommand(program: Command, run: Runner): void {
             enqueuedAt: l.enqueuedAt,
           }));
           ctx.print(rows, () =>
-            renderTable(rows, [
-              { header: 'ID', value: (r) => r.id },
-              { header: 'TYPE', value: (r) => r.type },
-              { header: 'ATTEMPTS', value: (r) => String(r.attempts), right: true },
-              { header: 'LAST ERROR', value: (r) => ctx.colour(r.lastError, 'red') },
-              { header: 'AGE', value: (r) => formatAge(r.enqueuedAt), right: true },
-            ]),
+            renderTable(
+              rows,
+              [
+                { header: 'ID', value: (r) => r.id },
+                { header: 'TYPE', value: (r) => r.type },
+                { header: 'ATTEMPTS', value: (r) => String(r.attempts), right: true },
+                { header: 'LAST ERROR', value: (r) => ctx.colour(r.lastError, 'red') },
+                { header: 'AGE', value: (r) => formatAge(r.enqueuedAt), right: true },
+              ],
+              ctx.width,
+            ),
           );
         },
         () => parseAgentArgument(agent),
@@ -87,10 +91,24 @@ export function registerDlqCommand(program: Command, run: Runner): void {
     .action((agent: string, ids: string[], options: { all?: boolean }) =>
       run(
         async (ctx) => {
-          const moved = await withCoordinator(ctx, (c) =>
-            c.replayDeadLetters(parseAgentArgument(agent), options.all ? undefined : ids),
+          const { moved, notFound } = await withCoordinator(ctx, async (c) => {
+            const id = parseAgentArgument(agent);
+            if (options.all) return { moved: await c.replayDeadLetters(id), notFound: [] };
+            const dead = new Set((await allDeadLetters(c, agent)).map((l) => l.message.messageId));
+            const known = [...new Set(ids)].filter((m) => dead.has(m));
+            return {
+              moved: await c.replayDeadLetters(id, known),
+              notFound: ids.filter((m) => !dead.has(m)),
+            };
+          });
+          ctx.print({ replayed: moved, notFound }, () =>
+            [
+              `replayed ${moved} dead letter(s) of ${agent}`,
+              ...notFound.map((m) => `not found: ${m}`),
+            ].join('\n'),
           );
-          ctx.print({ replayed: moved }, () => `replayed ${moved} dead letter(s) of ${agent}`);
+          if (notFound.length > 0)
+            throw new CliError(`${notFound.length} id(s) not among the dead letters of ${agent}`);
         },
         () => {
           parseAgentArgument(agent);

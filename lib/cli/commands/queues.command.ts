@@ -25,18 +25,23 @@ export function registerQueuesCommand(
         );
         await coordinator.close();
         ctx.print(rows, () =>
-          renderTable(rows, [
-            { header: 'AGENT', value: (r) => r.agent },
-            { header: 'READY', value: (r) => String(r.ready), right: true },
-            { header: 'DELAYED', value: (r) => String(r.delayed), right: true },
-            { header: 'RESERVED', value: (r) => String(r.reserved), right: true },
-            {
-              header: 'DEAD',
-              value: (r) => (r.deadLettered > 0 ? ctx.colour(String(r.deadLettered), 'red') : '0'),
-              right: true,
-            },
-            { header: 'OLDEST READY', value: (r) => formatAge(r.oldestReadyAt), right: true },
-          ]),
+          renderTable(
+            rows,
+            [
+              { header: 'AGENT', value: (r) => r.agent },
+              { header: 'READY', value: (r) => String(r.ready), right: true },
+              { header: 'DELAYED', value: (r) => String(r.delayed), right: true },
+              { header: 'RESERVED', value: (r) => String(r.reserved), right: true },
+              {
+                header: 'DEAD',
+                value: (r) =>
+                  r.deadLettered > 0 ? ctx.colour(String(r.deadLettered), 'red') : '0',
+                right: true,
+              },
+              { header: 'OLDEST READY', value: (r) => formatAge(r.oldestReadyAt), right: true },
+            ],
+            ctx.width,
+          ),
         );
       }),
     );

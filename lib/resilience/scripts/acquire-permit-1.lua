@@ -6,7 +6,9 @@
   cannot take more. Times come from the server clock, in ms.
 
   KEYS[1] breaker hash: state ('closed'|'open'|'half_open'; absent = closed), gen (bumped
-          on every transition), since (ms the state began), failures, probes, probeOk,
+          on every transition), since (ms the state began), failures, openedOnFailures
+          (the failure count the breaker was last opened on; kept while open or half-open,
+          absent once closed; a half-open period timing out keeps it), probes, probeOk,
           window buckets w<i>, w<i>n, w<i>f
 
   ARGV[1] mode: 'acquire' takes a slot; 'peek' only tells, writing nothing

@@ -43,13 +43,20 @@ local function touch()
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
 end
 
-local function move(to)
+-- opened: the failure count an opening is made on, kept as openedOnFailures while the breaker
+-- is open or half-open (the failures field itself starts again at 0 in every state).
+local function move(to, opened)
   local from = codes[state]
   state = to
   gen = gen + 1
   since = now
   redis.call('HSET', KEYS[1], 'state', to, 'gen', string.format('%.0f', gen),
     'since', string.format('%.0f', now), 'probes', '0', 'probeOk', '0', 'failures', '0')
+  if opened then
+    redis.call('HSET', KEYS[1], 'openedOnFailures', string.format('%.0f', opened))
+  else
+    redis.call('HDEL', KEYS[1], 'openedOnFailures')
+  end
   if bucketMs > 0 then
     for i = 0, buckets - 1 do
       redis.call('HDEL', KEYS[1], 'w' .. i, 'w' .. i .. 'n', 'w' .. i .. 'f')
@@ -83,7 +90,9 @@ local function rateTrips(failed)
 end
 
 if outcome == 'trip' then
-  if state == 'closed' then return reply(3, move('open')) end
+  if state == 'closed' then
+    return reply(3, move('open', tonumber(redis.call('HGET', KEYS[1], 'failures')) or 0))
+  end
   return reply(2, -1)
 end
 if tonumber(ARGV[2]) ~= gen then return reply(2, -1) end
@@ -92,7 +101,7 @@ if state == 'closed' then
   if outcome == 'failure' then
     local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
     local tripped = rateTrips(true)
-    if failures >= tonumber(ARGV[3]) or tripped then return reply(3, move('open')) end
+    if failures >= tonumber(ARGV[3]) or tripped then return reply(3, move('open', failures)) end
   else
     if tonumber(redis.call('HGET', KEYS[1], 'failures') or '0') > 0 then
       redis.call('HSET', KEYS[1], 'failures', '0')
@@ -104,7 +113,7 @@ if state == 'closed' then
 end
 
 if state == 'half_open' then
-  if outcome == 'failure' then return reply(3, move('open')) end
+  if outcome == 'failure' then return reply(3, move('open', 1)) end
   local ok = redis.call('HINCRBY', KEYS[1], 'probeOk', 1)
   if ok >= tonumber(ARGV[4]) then return reply(4, move('closed')) end
   touch()
