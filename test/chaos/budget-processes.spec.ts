@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import Redis from 'ioredis';
 import { RedisBudgetLedger } from '../../lib/quotas';
 import { REDIS_URL, deleteKeys, eventually } from '../support/redis';
-import { childEnv, compileForChild } from './fixtures/compile-for-child';
+import { childEnv, compileForChild, QUOTA_CHILD_DIRS } from './fixtures/compile-for-child';
 
 /**
  * Twenty processes reserve and settle random amounts against `tenant/conv/run` budgets on the
@@ -31,13 +31,7 @@ let redis: Redis;
 const prefix = `t.budget-procs.${randomBytes(4).toString('hex')}`;
 
 beforeAll(() => {
-  compiled = compileForChild([
-    'lib/quotas',
-    'lib/common',
-    'lib/errors',
-    'lib/messaging',
-    'test/chaos/fixtures',
-  ]);
+  compiled = compileForChild(QUOTA_CHILD_DIRS);
   redis = new Redis(REDIS_URL);
 });
 

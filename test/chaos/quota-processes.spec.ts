@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import Redis from 'ioredis';
 import { RedisQuotaRegistry } from '../../lib/quotas';
 import { REDIS_URL, deleteKeys, eventually } from '../support/redis';
-import { compileForChild } from './fixtures/compile-for-child';
+import { compileForChild, QUOTA_CHILD_DIRS } from './fixtures/compile-for-child';
 import { QuotaFleet, auditLeases } from './fixtures/quota-fleet';
 
 /**
@@ -38,13 +38,7 @@ function workerEnv(quota: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 beforeAll(() => {
-  compiled = compileForChild([
-    'lib/quotas',
-    'lib/common',
-    'lib/errors',
-    'lib/messaging',
-    'test/chaos/fixtures',
-  ]);
+  compiled = compileForChild(QUOTA_CHILD_DIRS);
   redis = new Redis(REDIS_URL);
 });
 
