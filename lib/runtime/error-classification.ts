@@ -1,3 +1,4 @@
+import { describeValue } from '../common/validate';
 import {
   ErrorCode,
   isAgentCoordinationError,
@@ -34,10 +35,18 @@ export function defaultFailureOf(error: unknown): FailureType {
   return FailureType.TRANSIENT;
 }
 
-/** `Name: message` of an error, or the value as text. */
+/**
+ * `Name: message` of an error, or the value as text; a value `String()` cannot convert (a
+ * handler may throw `Object.create(null)`, or an object whose `toString` throws) is described
+ * without converting it.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  try {
+    return String(error);
+  } catch {
+    return describeValue(error);
+  }
 }
 
 /**

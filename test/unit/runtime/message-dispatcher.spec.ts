@@ -118,6 +118,27 @@ async function dispatch(def: TestAgent, d: ReceivedMessage, coordinator: Message
 }
 
 describe('MessageDispatcher', () => {
+  it('settles a handler that throws a value String() cannot convert, and one that throws text', async () => {
+    const thrown = [Object.create(null) as object, 'plain text'];
+    const events = [];
+    for (const value of thrown) {
+      const failing = agent({
+        [MessageType.EVENT]: {
+          invoke: () => {
+            // eslint-disable-next-line @typescript-eslint/only-throw-error -- handlers may throw anything
+            throw value;
+          },
+        },
+      });
+      events.push(
+        await dispatch(failing, delivery(MessageType.EVENT), fakeCoordinator().coordinator),
+      );
+    }
+    expect(events.map((e) => [e.outcome, e.error])).toEqual([
+      ['retried', 'an object'],
+      ['retried', 'plain text'],
+    ]);
+  });
   it("logs a retry at debug and a dead letter at warn, with the handler's error", async () => {
     const nope = new Error('nope');
     const failing = agent({ [MessageType.EVENT]: { invoke: () => Promise.reject(nope) } });
