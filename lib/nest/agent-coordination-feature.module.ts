@@ -1,7 +1,16 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { AgentClient } from '../client/agent-client';
+import type { AgentClientOptions, AgentTarget } from '../client/agent-client.options';
+import { ConfigurationError } from '../errors';
+import { MessageCoordinator } from '../messaging/message-coordinator';
+import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import type { CircuitBreakerConfig } from '../resilience/circuit-breaker.config';
-import { getCircuitBreakerToken } from './agent-coordination.constants';
+import {
+  AGENT_COORDINATION_IDENTITY,
+  getAgentClientToken,
+  getCircuitBreakerToken,
+} from './agent-coordination.constants';
 
 /** A circuit breaker to make injectable with `@InjectCircuitBreaker(name)`. */
 export interface CircuitBreakerFeature {
@@ -11,34 +20,89 @@ export interface CircuitBreakerFeature {
   config?: Partial<CircuitBreakerConfig>;
 }
 
+/** An agent client to make injectable with `@InjectAgentClient(target)`. */
+export interface AgentClientFeature {
+  /** The agent it talks to: an agent type, or an id with its instance. */
+  target: AgentTarget;
+  /** Who sends its messages. Default the module's `identity`. */
+  sender?: AgentId;
+  /** Timeout of its requests that name none. Default 30 000 ms. */
+  defaultTimeoutMs?: number;
+}
+
 /** Options of `AgentCoordinationModule.forFeature()`. */
 export interface AgentCoordinationFeatureOptions {
   /** Breakers by name, or with their config. */
   breakers?: (string | CircuitBreakerFeature)[];
+  /** Agent clients by agent type, or with their target id and options; one per target. */
+  clients?: (string | AgentClientFeature)[];
 }
 
 /**
  * Holds the providers `AgentCoordinationModule.forFeature()` declares. It uses the
- * `CircuitBreakerRegistry` of the root module, which must therefore be visible to it
- * (`forRoot({ isGlobal: true, ... })`).
+ * `CircuitBreakerRegistry`, `MessageCoordinator` and identity of the root module, which must
+ * therefore be visible to it (`forRoot({ isGlobal: true, ... })`).
  */
 @Module({})
 export class AgentCoordinationFeatureModule {
-  /** The dynamic module declaring the named breakers. */
+  /**
+   * The dynamic module declaring the named breakers and agent clients.
+   *
+   * @throws ValidationError for a client target that is not a valid agent id or type;
+   *   ConfigurationError for a malformed entry or two clients toward one agent
+   */
   static register(options: AgentCoordinationFeatureOptions): DynamicModule {
-    const providers: Provider[] = (options.breakers ?? []).map((entry) => {
-      const { name, config } =
-        typeof entry === 'string' ? { name: entry, config: undefined } : entry;
-      return {
-        provide: getCircuitBreakerToken(name),
-        useFactory: (registry: CircuitBreakerRegistry) => registry.get(name, config),
-        inject: [CircuitBreakerRegistry],
-      };
-    });
+    const providers: Provider[] = [
+      ...(options.breakers ?? []).map(breakerProvider),
+      ...clientProviders(options.clients ?? []),
+    ];
     return {
       module: AgentCoordinationFeatureModule,
       providers,
       exports: providers.map((p) => (p as { provide: string }).provide),
     };
   }
+}
+
+function breakerProvider(entry: string | CircuitBreakerFeature): Provider {
+  const { name, config } = typeof entry === 'string' ? { name: entry, config: undefined } : entry;
+  return {
+    provide: getCircuitBreakerToken(name),
+    useFactory: (registry: CircuitBreakerRegistry) => registry.get(name, config),
+    inject: [CircuitBreakerRegistry],
+  };
+}
+
+function clientProviders(entries: readonly (string | AgentClientFeature)[]): Provider[] {
+  if (!Array.isArray(entries as unknown)) {
+    throw new ConfigurationError('clients', 'isArray', 'must be an array of agent clients');
+  }
+  const tokens = new Set<string>();
+  return entries.map((entry, index) => {
+    const field = `clients[${index}]`;
+    if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null)) {
+      throw new ConfigurationError(
+        field,
+        'isObject',
+        'must be an agent type or { target, sender?, defaultTimeoutMs? }',
+      );
+    }
+    const feature: AgentClientFeature = typeof entry === 'string' ? { target: entry } : entry;
+    const token = getAgentClientToken(feature.target, `${field}.target`);
+    if (tokens.has(token)) {
+      throw new ConfigurationError(`${field}.target`, 'isUnique', 'names an agent already listed');
+    }
+    tokens.add(token);
+    return {
+      provide: token,
+      useFactory: (coordinator: MessageCoordinator, identity: ResolvedAgentId) => {
+        const clientOptions: AgentClientOptions = {
+          ...feature,
+          sender: feature.sender ?? identity,
+        };
+        return new AgentClient(coordinator, clientOptions);
+      },
+      inject: [MessageCoordinator, AGENT_COORDINATION_IDENTITY],
+    };
+  });
 }

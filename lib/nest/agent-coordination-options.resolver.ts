@@ -13,6 +13,8 @@ import { resolveRegistryOptions } from '../registry/registry.options';
 import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
 import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
+import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import { validateAgentId } from '../messaging/outgoing-message';
 import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
 
 /** The longest wait an option may name. */
@@ -32,6 +34,12 @@ export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
 /** Default prefix of Prometheus metric names. */
 export const DEFAULT_PROMETHEUS_PREFIX = 'agent_coordination_';
 
+/** Default of the module's `identity`: the sender of its agent clients' messages. */
+export const DEFAULT_APP_IDENTITY: Readonly<ResolvedAgentId> = Object.freeze({
+  type: 'app',
+  instance: 'default',
+});
+
 /** Default OpenTelemetry tracer name. */
 export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
 
@@ -40,6 +48,7 @@ export interface ResolvedModuleOptions {
   connection: AgentCoordinationConnection;
   connectTimeoutMs: number;
   keyPrefix: string;
+  identity: ResolvedAgentId;
   coordinator: NonNullable<AgentCoordinationModuleOptions['coordinator']>;
   registry: NonNullable<AgentCoordinationModuleOptions['registry']>;
   breakers: NonNullable<AgentCoordinationModuleOptions['breakers']>;
@@ -53,6 +62,7 @@ const KNOWN_OPTIONS = new Set([
   'connection',
   'connectTimeoutMs',
   'keyPrefix',
+  'identity',
   'coordinator',
   'registry',
   'breakers',
@@ -128,6 +138,10 @@ export function resolveModuleOptions(
       DAY_MS,
     ),
     keyPrefix,
+    identity:
+      options.identity === undefined
+        ? DEFAULT_APP_IDENTITY
+        : validateAgentId(options.identity, 'identity'),
     coordinator: options.coordinator ?? {},
     registry: options.registry ?? {},
     breakers: options.breakers ?? {},
