@@ -73,12 +73,13 @@ function breakerProvider(entry: string | CircuitBreakerFeature): Provider {
   };
 }
 
-function clientProviders(entries: readonly (string | AgentClientFeature)[]): Provider[] {
-  if (!Array.isArray(entries as unknown)) {
+/** One provider per client entry, each validated (the entries may come from untyped config). */
+function clientProviders(entries: unknown): Provider[] {
+  if (!Array.isArray(entries)) {
     throw new ConfigurationError('clients', 'isArray', 'must be an array of agent clients');
   }
   const tokens = new Set<string>();
-  return entries.map((entry, index) => {
+  return entries.map((entry: unknown, index) => {
     const field = `clients[${index}]`;
     if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null)) {
       throw new ConfigurationError(
@@ -87,7 +88,7 @@ function clientProviders(entries: readonly (string | AgentClientFeature)[]): Pro
         'must be an agent type or { target, sender?, defaultTimeoutMs? }',
       );
     }
-    const feature: AgentClientFeature = typeof entry === 'string' ? { target: entry } : entry;
+    const feature = (typeof entry === 'string' ? { target: entry } : entry) as AgentClientFeature;
     const token = getAgentClientToken(feature.target, `${field}.target`);
     if (tokens.has(token)) {
       throw new ConfigurationError(`${field}.target`, 'isUnique', 'names an agent already listed');
