@@ -78,24 +78,47 @@ export function resolveAgentTarget(target: AgentTarget, field = 'target'): Resol
     : validateAgentId(target, field);
 }
 
+/** {@link AgentClientOptions} validated, the sender left out when none was given. */
+export type ResolvedClientFields = Omit<ResolvedClientOptions, 'sender'> & {
+  sender?: ResolvedAgentId;
+};
+
 /**
- * Validates the options of a client.
+ * Validates the options of a client whose sender may be given later (the Nest module's
+ * identity), naming fields under `label` (e.g. `clients[0].defaultTimeoutMs`).
  *
- * @throws ValidationError naming `target.*` or `sender.*` for a bad id; ConfigurationError for
- *   other bad options
+ * @throws ValidationError for a bad target or sender id; ConfigurationError for other bad
+ *   options
  */
-export function resolveClientOptions(options: AgentClientOptions): ResolvedClientOptions {
-  const given = knownOptions(options, CLIENT_OPTIONS, 'options');
-  return {
-    target: resolveAgentTarget(given.target!),
-    sender: validateAgentId(given.sender!, 'sender'),
+export function resolveClientFields(
+  options: Partial<AgentClientOptions>,
+  label?: string,
+): ResolvedClientFields {
+  const at = (name: string): string => (label === undefined ? name : `${label}.${name}`);
+  const given = knownOptions(options, CLIENT_OPTIONS, label ?? 'options');
+  const fields: ResolvedClientFields = {
+    target: resolveAgentTarget(given.target!, at('target')),
     defaultTimeoutMs: assertInteger(
       given.defaultTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
-      'defaultTimeoutMs',
+      at('defaultTimeoutMs'),
       1,
       MAX_TIMEOUT_MS,
     ),
   };
+  if (given.sender !== undefined) fields.sender = validateAgentId(given.sender, at('sender'));
+  return fields;
+}
+
+/**
+ * Validates the options of a client.
+ *
+ * @throws ValidationError for a bad or missing target or sender; ConfigurationError for other
+ *   bad options
+ */
+export function resolveClientOptions(options: AgentClientOptions): ResolvedClientOptions {
+  const { sender, ...fields } = resolveClientFields(options);
+  if (sender === undefined) throw new ValidationError('sender', 'isDefined', 'is required');
+  return { ...fields, sender };
 }
 
 /**

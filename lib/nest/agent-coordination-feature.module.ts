@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { AgentClient } from '../client/agent-client';
-import type { AgentClientOptions, AgentTarget } from '../client/agent-client.options';
+import { resolveClientFields, type AgentTarget } from '../client/agent-client.options';
 import { ConfigurationError } from '../errors';
 import { MessageCoordinator } from '../messaging/message-coordinator';
 import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
@@ -48,8 +48,9 @@ export class AgentCoordinationFeatureModule {
   /**
    * The dynamic module declaring the named breakers and agent clients.
    *
-   * @throws ValidationError for a client target that is not a valid agent id or type;
-   *   ConfigurationError for a malformed entry or two clients toward one agent
+   * @throws ValidationError for a client target or sender that is not a valid agent id;
+   *   ConfigurationError for another bad client option, a malformed entry, or two clients
+   *   toward one agent
    */
   static register(options: AgentCoordinationFeatureOptions): DynamicModule {
     const providers: Provider[] = [
@@ -73,7 +74,10 @@ function breakerProvider(entry: string | CircuitBreakerFeature): Provider {
   };
 }
 
-/** One provider per client entry, each validated (the entries may come from untyped config). */
+/**
+ * One provider per client entry, each validated here, before any connection is opened (the
+ * entries may come from untyped config).
+ */
 function clientProviders(entries: unknown): Provider[] {
   if (!Array.isArray(entries)) {
     throw new ConfigurationError('clients', 'isArray', 'must be an array of agent clients');
@@ -81,28 +85,17 @@ function clientProviders(entries: unknown): Provider[] {
   const tokens = new Set<string>();
   return entries.map((entry: unknown, index) => {
     const field = `clients[${index}]`;
-    if (typeof entry !== 'string' && (typeof entry !== 'object' || entry === null)) {
-      throw new ConfigurationError(
-        field,
-        'isObject',
-        'must be an agent type or { target, sender?, defaultTimeoutMs? }',
-      );
-    }
-    const feature = (typeof entry === 'string' ? { target: entry } : entry) as AgentClientFeature;
-    const token = getAgentClientToken(feature.target, `${field}.target`);
+    const feature = typeof entry === 'string' ? { target: entry } : (entry as AgentClientFeature);
+    const { sender, ...fields } = resolveClientFields(feature, field);
+    const token = getAgentClientToken(fields.target);
     if (tokens.has(token)) {
       throw new ConfigurationError(`${field}.target`, 'isUnique', 'names an agent already listed');
     }
     tokens.add(token);
     return {
       provide: token,
-      useFactory: (coordinator: MessageCoordinator, identity: ResolvedAgentId) => {
-        const clientOptions: AgentClientOptions = {
-          ...feature,
-          sender: feature.sender ?? identity,
-        };
-        return new AgentClient(coordinator, clientOptions);
-      },
+      useFactory: (coordinator: MessageCoordinator, identity: ResolvedAgentId) =>
+        new AgentClient(coordinator, { ...fields, sender: sender ?? identity }),
       inject: [MessageCoordinator, AGENT_COORDINATION_IDENTITY],
     };
   });

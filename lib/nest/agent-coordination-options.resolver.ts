@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, type ValidationError } from '../errors';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../common/wait-for-redis';
 import { assertInteger, assertKeyPrefix } from '../common/validate';
@@ -13,7 +13,7 @@ import { resolveRegistryOptions } from '../registry/registry.options';
 import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
 import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
-import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
 import { validateAgentId } from '../messaging/outgoing-message';
 import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
 
@@ -138,10 +138,7 @@ export function resolveModuleOptions(
       DAY_MS,
     ),
     keyPrefix,
-    identity:
-      options.identity === undefined
-        ? DEFAULT_APP_IDENTITY
-        : validateAgentId(options.identity, 'identity'),
+    identity: resolveIdentity(options.identity),
     coordinator: options.coordinator ?? {},
     registry: options.registry ?? {},
     breakers: options.breakers ?? {},
@@ -152,15 +149,31 @@ export function resolveModuleOptions(
   };
 }
 
+/** What a validation error says about its field, without the field and rule around it. */
+function detailOf(error: ValidationError): string {
+  return error.message.replace(/^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s, '$1');
+}
+
 function nested(section: string, check: () => unknown): void {
   try {
     check();
   } catch (error) {
     if (error instanceof ConfigurationError && !error.field.startsWith(`${section}.`)) {
-      const detail = error.message.replace(/^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s, '$1');
-      throw new ConfigurationError(`${section}.${error.field}`, error.rule, detail);
+      throw new ConfigurationError(`${section}.${error.field}`, error.rule, detailOf(error));
     }
     throw error;
+  }
+}
+
+/** The application's identity, validated; a bad one is a configuration error naming it. */
+function resolveIdentity(identity: AgentId | undefined): ResolvedAgentId {
+  if (identity === undefined) return DEFAULT_APP_IDENTITY;
+  try {
+    return validateAgentId(identity, 'identity');
+  } catch (error) {
+    // validateAgentId throws nothing but ValidationErrors.
+    const invalid = error as ValidationError;
+    throw new ConfigurationError(invalid.field, invalid.rule, detailOf(invalid));
   }
 }
 

@@ -42,11 +42,10 @@ export const TRACEPARENT_TAG_PREFIX = 'traceparent=';
  * The injection token of the `AgentClient` toward `target` (see `@InjectAgentClient`):
  * one per agent, so `'billing'` and `{ type: 'billing' }` name the same client.
  *
- * @param field what the error names for a bad target
  * @throws ValidationError for a target that is not a valid agent id or type
  */
-export function getAgentClientToken(target: AgentTarget, field = 'target'): string {
-  return `tta-agent-coordination:agent-client:${formatAgentId(resolveAgentTarget(target, field))}`;
+export function getAgentClientToken(target: AgentTarget): string {
+  return `tta-agent-coordination:agent-client:${formatAgentId(resolveAgentTarget(target))}`;
 }
 
 /** The injection token of the circuit breaker named `name` (see `@InjectCircuitBreaker`). */
