@@ -68,6 +68,19 @@ describe('AgentClient types in a Nest application (strict)', () => {
     expect(source).toContain("@InjectAgentClient('billing') private readonly billing: AgentClient");
   });
 
+  it("is quoted verbatim by the README's Clients section", () => {
+    const snippet = source.slice(
+      source.indexOf('// readme:start\n') + '// readme:start\n'.length,
+      source.indexOf('// readme:end'),
+    );
+    expect(snippet).toContain('new CreateInvoiceDto(');
+    expect(snippet).not.toContain('@ts-expect-error');
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Clients'));
+    expect(section.startsWith('### Clients')).toBe(true);
+    expect(section).toContain('```ts\n' + snippet + '```');
+  });
+
   it('compiles clean: the DTO payload is accepted, the reply typed, every expected error there', () => {
     expect(report(first.diagnostics)).toEqual([]);
   });
