@@ -62,8 +62,11 @@ export const REQUEST_OPTIONS: ReadonlySet<string> = new Set([
 
 /** {@link AgentClientOptions} validated, with the ids resolved and defaults filled in. */
 export interface ResolvedClientOptions {
+  /** The agent every message goes to. */
   target: ResolvedAgentId;
+  /** The sender of every message. */
   sender: ResolvedAgentId;
+  /** Timeout of requests that name none. */
   defaultTimeoutMs: number;
 }
 
@@ -73,9 +76,7 @@ export interface ResolvedClientOptions {
  * @throws ValidationError naming `field` (e.g. `target.type`)
  */
 export function resolveAgentTarget(target: AgentTarget, field = 'target'): ResolvedAgentId {
-  return typeof target === 'string'
-    ? validateAgentId({ type: target }, field)
-    : validateAgentId(target, field);
+  return validateAgentId(typeof target === 'string' ? { type: target } : target, field);
 }
 
 /** {@link AgentClientOptions} validated, the sender left out when none was given. */

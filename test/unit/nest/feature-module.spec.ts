@@ -75,6 +75,7 @@ describe('AgentCoordinationModule.forFeature()', () => {
 @Injectable()
 class Checkout {
   constructor(
+    @InjectCircuitBreaker('checkout') readonly breaker: CircuitBreaker,
     @InjectAgentClient('billing') readonly billing: AgentClient,
     @InjectAgentClient({ type: 'billing', instance: 'eu' }) readonly billingEu: AgentClient,
   ) {}
@@ -83,7 +84,7 @@ class Checkout {
 @Module({
   imports: [
     AgentCoordinationModule.forFeature({
-      breakers: ['checkout'],
+      breakers: [{ name: 'checkout', config: { failureThreshold: 2 } }],
       clients: [
         'billing',
         {
@@ -199,6 +200,8 @@ describe('AgentCoordinationModule.forFeature({ clients })', () => {
       expect(checkout.billingEu.target).toEqual({ type: 'billing', instance: 'eu' });
       expect(checkout.billingEu.sender).toEqual({ type: 'checkout', instance: 'eu' });
       expect(checkout.billingEu.defaultTimeoutMs).toBe(1_500);
+      // Breakers and clients declared together, a breaker with its own config.
+      expect(checkout.breaker.config.failureThreshold).toBe(2);
       expect(app!.get(AGENT_COORDINATION_IDENTITY)).toEqual({ type: 'shop', instance: 'eu-1' });
     });
 
