@@ -2,6 +2,10 @@ import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validat
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
+import {
+  assertInstrumentation,
+  type CoordinatorInstrumentation,
+} from './coordinator-instrumentation';
 import type { CoordinatorLimits } from './message-coordinator';
 
 /** Options of {@link RedisMessageCoordinator}: the runtime limits plus connection-level settings. */
@@ -26,6 +30,11 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
    * Redis stops answering, one when it answers again. Default {@link silentLogger}.
    */
   logger?: CoordinationLogger;
+  /**
+   * Tracing and metrics hooks around sends (see {@link CoordinatorInstrumentation}), e.g. the
+   * OpenTelemetry ones of `createTracingInstrumentation()`. Default none: no work per call.
+   */
+  instrumentation?: CoordinatorInstrumentation;
 }
 
 /** Defaults of {@link CoordinatorLimits} (SPEC §2). */
@@ -102,6 +111,7 @@ export interface ResolvedCoordinatorOptions {
   pollIntervalMs: number;
   recoverBatchSize: number;
   logger: CoordinationLogger;
+  instrumentation: CoordinatorInstrumentation | undefined;
 }
 
 /**
@@ -141,5 +151,6 @@ export function resolveCoordinatorOptions(
       10_000,
     ),
     logger: options.logger ?? silentLogger,
+    instrumentation: assertInstrumentation(options.instrumentation),
   };
 }
