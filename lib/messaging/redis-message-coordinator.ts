@@ -549,6 +549,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     sender: AgentId,
     message: OutgoingMessage,
   ): Promise<MessageResult[]> {
+    if (!isObject(message)) throw new ValidationError('message', 'isObject', 'must be an object');
     const type = message.messageType ?? MessageType.EVENT;
     const recipients = await this.subscriptions.subscribers(type);
     return this.broadcast(sender, { ...message, messageType: type }, recipients);
@@ -561,6 +562,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     message: OutgoingMessage,
     options: RequestOptions,
   ): Promise<AgentMessage> {
+    if (!isObject(message)) throw new ValidationError('message', 'isObject', 'must be an object');
     const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new ValidationError('signal', 'isAbortSignal', 'must be an AbortSignal');
