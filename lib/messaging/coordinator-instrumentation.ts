@@ -164,12 +164,9 @@ export function aroundEach<R>(
   );
 }
 
-function invoke<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return Promise.resolve(call());
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+/** `call()`, a synchronous throw included, as a promise. */
+async function invoke<T>(call: () => Promise<T>): Promise<T> {
+  return call();
 }
 
 function runOnce(): ConfigurationError {

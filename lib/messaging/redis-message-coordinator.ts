@@ -153,12 +153,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   ): Promise<MessageResult[]> {
     const hooks = this.options.instrumentation;
     // Malformed input skips the hooks, for the validation error of sendBatch.
-    if (
-      hooks?.aroundSend &&
-      Array.isArray(messages) &&
-      messages.length > 0 &&
-      messages.every((item: unknown) => isObject(item) && isObject(item.message))
-    ) {
+    if (hooks?.aroundSend && isReadableBatch(messages)) {
       const sends = messages.map(({ recipient, message }) => ({
         operation: 'send' as const,
         sender,
@@ -779,4 +774,10 @@ type ReserveReply = [number, string | number, string | number, number?, number?,
 /** Whether the send hooks can read `value`; anything else goes straight to validation. */
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/** Whether the send hooks can read every message of a batch; if not, validation refuses it. */
+function isReadableBatch(messages: unknown): boolean {
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  return (messages as unknown[]).every((item) => isObject(item) && isObject(item.message));
 }
