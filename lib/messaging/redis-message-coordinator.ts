@@ -592,20 +592,25 @@ export class RedisMessageCoordinator extends MessageCoordinator {
    * `sent` hook. Never throws.
    */
   private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
-    let results: MessageResult[] | undefined;
     try {
       await this.ensureReady();
       for (const prepared of batch) await this.ensureIndexed(prepared.recipient);
     } catch (error) {
-      results = batch.map((p) => failedSend(p, error));
+      return this.reportSent(
+        batch,
+        batch.map((p) => failedSend(p, error)),
+      );
     }
-    results ??= await sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
-    if (this.options.instrumentation?.sent) this.reportSent(batch, results);
-    return results;
+    const sending = sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
+    return this.options.instrumentation?.sent
+      ? sending.then((results) => this.reportSent(batch, results))
+      : sending;
   }
 
-  private reportSent(batch: readonly PreparedMessage[], results: MessageResult[]): void {
-    const hooks = this.options.instrumentation!;
+  /** Tells the `sent` hook, if there is one, of each message; returns `results`. */
+  private reportSent(batch: readonly PreparedMessage[], results: MessageResult[]): MessageResult[] {
+    const hooks = this.options.instrumentation;
+    if (!hooks?.sent) return results;
     batch.forEach(({ message, recipient }, i) => {
       const event: MessageSentEvent = {
         sender: resolveAgentId(message.sender),
@@ -626,6 +631,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
         );
       }
     });
+    return results;
   }
 
   /**
