@@ -122,7 +122,9 @@ export class TopicHandlerSet implements AgentHandlerSet {
     const topic = message.routing?.topic;
     if (!topic) return routes.fallback;
     const segments = topic.split('.');
-    return routes.patterns.find(({ pattern }) => pattern.matches(segments))?.entry ?? routes.fallback;
+    return (
+      routes.patterns.find(({ pattern }) => pattern.matches(segments))?.entry ?? routes.fallback
+    );
   }
 
   /**

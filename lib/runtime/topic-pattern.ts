@@ -45,7 +45,11 @@ export class TopicPattern {
    */
   static parse(pattern: unknown, field = 'topic'): TopicPattern {
     if (typeof pattern !== 'string') {
-      throw new ConfigurationError(field, 'isString', `must be a string, got ${describeValue(pattern)}`);
+      throw new ConfigurationError(
+        field,
+        'isString',
+        `must be a string, got ${describeValue(pattern)}`,
+      );
     }
     if (pattern.length === 0) {
       throw new ConfigurationError(field, 'isNotEmpty', 'must not be empty');
@@ -64,7 +68,11 @@ export class TopicPattern {
         throw new ConfigurationError(field, 'emptySegment', `${where} is empty`);
       }
       if (segment === REST && index < segments.length - 1) {
-        throw new ConfigurationError(field, 'restLast', `${where}: "#" may only be the last segment`);
+        throw new ConfigurationError(
+          field,
+          'restLast',
+          `${where}: "#" may only be the last segment`,
+        );
       }
       if (segment !== ONE && segment !== REST && !LITERAL.test(segment)) {
         throw new ConfigurationError(
