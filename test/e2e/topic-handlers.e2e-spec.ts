@@ -159,7 +159,7 @@ class SideBySide {
   @OnAgentMessage({ topic: 'orders.*', types: MessageType.EVENT })
   events() {}
 
-  @OnAgentMessage(MessageType.REQUEST, { topic: 'orders.*' })
+  @OnAgentMessage([MessageType.REQUEST], { topic: 'orders.*' })
   requests() {}
 }
 

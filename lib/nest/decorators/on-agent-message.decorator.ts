@@ -44,9 +44,9 @@ export interface OnAgentMessageMetadata {
  * topic pattern:
  *
  * ```ts
- * @OnAgentMessage(MessageType.EVENT)                         // every EVENT without a routed topic
- * @OnAgentMessage({ topic: 'orders.create' })                // REQUEST and EVENT on that topic
- * @OnAgentMessage(MessageType.REQUEST, { topic: 'orders.*' }) // REQUESTs on orders.<one segment>
+ * @OnAgentMessage(MessageType.EVENT)              // EVENTs no topic handler below takes
+ * @OnAgentMessage({ topic: 'orders.create' })     // REQUESTs and EVENTs on orders.create
+ * @OnAgentMessage('request', { topic: 'orders.*' }) // REQUESTs on orders.<one segment>
  * ```
  *
  * Its return value acknowledges the message (and answers a REQUEST); a thrown

@@ -78,6 +78,13 @@ describe('TopicHandlerSet', () => {
       expect(chosen(narrow, REQUEST, 'orders')).toBe('fallback');
     });
 
+    it('takes every message of its types to the fallback when no handler has a topic, as before topics', () => {
+      const plain = new TopicHandlerSet().fallback(named('plain'), { types: [EVENT, REQUEST] });
+      expect(chosen(plain, EVENT, 'orders.created')).toBe('plain');
+      expect(chosen(plain, REQUEST, 'anything at all')).toBe('plain');
+      expect(chosen(plain, EVENT)).toBe('plain');
+    });
+
     it('takes nothing for a topic no pattern matches when there is no fallback', () => {
       const narrow = setOf('orders.*');
       expect(narrow.handlerFor(message(REQUEST, 'billing.refund'))).toBeUndefined();
