@@ -19,7 +19,8 @@ export interface AgentWorkerDeps {
 
 /**
  * The worker of one `@Agent()` provider: its `@OnAgentMessage()` handlers chosen by message
- * type and topic, Nest's logger, the Nest error rules, and the module's events and tracing as hooks.
+ * type and topic, Nest's logger, the Nest error rules, and the module's events and tracing as
+ * hooks.
  */
 export function createAgentWorker(agent: AgentDefinition, deps: AgentWorkerDeps): AgentWorker {
   const { events, tracing } = deps;

@@ -37,7 +37,7 @@ interface TypeRoutes {
 
 /**
  * Handlers chosen per message by message type and topic (`message.routing.topic`), for an
- * {@link AgentWorker}:
+ * `AgentWorker`:
  *
  * ```ts
  * const handlers = new TopicHandlerSet()
@@ -54,13 +54,14 @@ interface TypeRoutes {
  * - with a topic: the most specific pattern of T that matches it. Patterns are compared
  *   segment by segment from the left; at the first place they differ a literal beats `*`, `*`
  *   beats `#`, and a pattern that ends beats one that goes on with `#`. So for
- *   `orders.created`, `orders.created` beats `orders.*`, which beats `*.created` and
- *   `orders.#`. Two different patterns matching one topic never tie.
+ *   `orders.created` the order is `orders.created`, `orders.*`, `orders.#`, `*.created`, `#`.
+ *   Two different patterns matching one topic never tie.
  * - without a topic (absent or empty), or with one no pattern of T matches: T's fallback, the
- *   handler registered with {@link fallback}. An agent with fallbacks only handles messages as
- *   if topics did not exist.
+ *   handler registered with {@link TopicHandlerSet.fallback}. An agent with fallbacks only
+ *   handles messages as if topics did not exist.
  * - nothing found: the worker dead-letters the message with code `NO_HANDLER`, naming its
- *   topic and {@link handles} (a REQUEST's caller gets an `AgentRequestError` at once).
+ *   topic and {@link TopicHandlerSet.handles} (a REQUEST's caller gets an `AgentRequestError`
+ *   at once).
  *
  * The same pattern twice, or two fallbacks, for one message type is a configuration error.
  */
@@ -70,8 +71,9 @@ export class TopicHandlerSet implements AgentHandlerSet {
   /**
    * Adds the handler of the messages whose topic matches `pattern`.
    *
-   * @throws ConfigurationError for a bad pattern (field `topic`; see {@link TopicPattern.parse}),
-   *   bad options, or a pattern that already has a handler for one of the types (rule `unique`)
+   * @throws ConfigurationError for a bad pattern (field `topic`; rule `isNotEmpty`, `maxLength`,
+   *   `emptySegment`, `matches` or `restLast`), bad options, or a pattern that already has a
+   *   handler for one of the types (rule `unique`)
    */
   on(pattern: string, handle: AgentMessageHandler, options: TopicHandlerOptions = {}): this {
     const parsed = TopicPattern.parse(pattern);
