@@ -26,6 +26,14 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
   /** Expired reservations moved per script call in `recoverPending`. Default 100. */
   recoverBatchSize?: number;
   /**
+   * How long the keys of a reply inbox outlive its process: the inbox of this coordinator's
+   * `request()` calls refreshes its keys' time to live every third of it while the coordinator
+   * is open, and each RESPONSE this coordinator sends to an inbox sets it again, so the inbox
+   * of a process that died (or a late answer to it) is gone from Redis after at most this
+   * long. Default 60 000 ms; at least 100.
+   */
+  replyInboxTtlMs?: number;
+  /**
    * Hears about the connections the coordinator opens (blocking receives): one line when
    * Redis stops answering, one when it answers again. Default {@link silentLogger}.
    */
@@ -56,6 +64,8 @@ export const DEFAULT_MAX_PAYLOAD_DEPTH = 64;
 export const DEFAULT_POLL_INTERVAL_MS = 20;
 /** Default batch of `recoverPending`. */
 export const DEFAULT_RECOVER_BATCH_SIZE = 100;
+/** Default {@link RedisMessageCoordinatorOptions.replyInboxTtlMs}. */
+export const DEFAULT_REPLY_INBOX_TTL_MS = 60_000;
 /** Retries promoted to ready per reserve call. */
 export const PROMOTE_BATCH_SIZE = 100;
 /** Largest visibility timeout or wait accepted: one day. */
@@ -110,6 +120,7 @@ export interface ResolvedCoordinatorOptions {
   blockingReceive: boolean | undefined;
   pollIntervalMs: number;
   recoverBatchSize: number;
+  replyInboxTtlMs: number;
   logger: CoordinationLogger;
   instrumentation: CoordinatorInstrumentation | undefined;
 }
@@ -149,6 +160,12 @@ export function resolveCoordinatorOptions(
       'recoverBatchSize',
       1,
       10_000,
+    ),
+    replyInboxTtlMs: assertInteger(
+      options.replyInboxTtlMs ?? DEFAULT_REPLY_INBOX_TTL_MS,
+      'replyInboxTtlMs',
+      100,
+      MAX_TIMEOUT_MS,
     ),
     logger: options.logger ?? silentLogger,
     instrumentation: assertInstrumentation(options.instrumentation),

@@ -51,12 +51,13 @@ import type {
 } from './models/queue-message';
 import {
   ackAndReserveKeys,
+  allQueueKeys,
   NackResult,
   QueueScripts,
   readyKeys,
   reserveKeys,
 } from './queue-scripts';
-import { ReplyInbox } from './reply-inbox';
+import { REPLY_INBOX_TYPE, ReplyInbox } from './reply-inbox';
 import { newMessageId } from './message-id';
 import {
   prepareOutgoing,
@@ -113,10 +114,15 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const blocking = this.options.blockingReceive ?? !redis.constructor.name.includes('Mock');
     this.waiter = new WakeWaiter(redis, blocking, this.options.pollIntervalMs, this.options.logger);
     this.subscriptions = new SubscriptionStore(redis, this.keys);
-    this.inbox = new ReplyInbox({
-      receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),
-      ack: (agent, token) => this.ack(agent, token),
-    });
+    this.inbox = new ReplyInbox(
+      {
+        receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),
+        ack: (agent, token) => this.ack(agent, token),
+        expire: (agent, ttlMs) => this.expireQueue(agent, ttlMs),
+        remove: (agent) => this.redis.del(...allQueueKeys(this.keys.queue(agent))),
+      },
+      this.options.replyInboxTtlMs,
+    );
   }
 
   /** The limits in force on this instance. */
@@ -480,10 +486,18 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return this.indexedQueues('listQueues');
   }
 
-  /** The agents in the queue index, sorted; a Redis failure is reported as `operation`'s. */
+  /**
+   * The agents in the queue index, sorted; a Redis failure is reported as `operation`'s.
+   * Reply inboxes are not indexed; entries of them that 0.1.0 wrote are removed on sight.
+   */
   private async indexedQueues(operation: string): Promise<ResolvedAgentId[]> {
     const members = await this.guard(operation, () => this.redis.smembers(this.keys.queueIndex));
+    const inboxes = members.filter(isReplyInbox);
+    if (inboxes.length > 0) {
+      await this.guard(operation, () => this.redis.srem(this.keys.queueIndex, ...inboxes));
+    }
     return members
+      .filter((member) => !isReplyInbox(member))
       .map((member) => parseAgentId(member))
       .filter((id): id is ResolvedAgentId => id !== null)
       .sort((a, b) => formatAgentId(a).localeCompare(formatAgentId(b)));
@@ -588,8 +602,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   /**
-   * Indexes the recipients, then sends the batch (see {@link sendPrepared}) and tells the
-   * `sent` hook. Never throws.
+   * Indexes the recipients, then sends the batch (see {@link sendPrepared}); the reply inboxes
+   * it reached get their time to live set again, and the `sent` hook hears of each message.
+   * Never throws.
    */
   private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
     try {
@@ -601,10 +616,37 @@ export class RedisMessageCoordinator extends MessageCoordinator {
         batch.map((p) => failedSend(p, error)),
       );
     }
-    const sending = sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
-    return this.options.instrumentation?.sent
-      ? sending.then((results) => this.reportSent(batch, results))
-      : sending;
+    const results = await sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
+    await this.expireReachedInboxes(batch, results);
+    return this.reportSent(batch, results);
+  }
+
+  /**
+   * Sets the time to live of each reply inbox a RESPONSE was delivered to, so that the answer
+   * of a requester that died does not stay forever. A failure is logged: the answer is
+   * delivered all the same.
+   */
+  private async expireReachedInboxes(
+    batch: readonly PreparedMessage[],
+    results: readonly MessageResult[],
+  ): Promise<void> {
+    const inboxes = new Map<string, ResolvedAgentId>();
+    batch.forEach((prepared, i) => {
+      if (prepared.recipient.type === REPLY_INBOX_TYPE && results[i].delivered) {
+        inboxes.set(formatAgentId(prepared.recipient), prepared.recipient);
+      }
+    });
+    for (const [name, inbox] of inboxes) {
+      await this.expireQueue(inbox, this.options.replyInboxTtlMs).catch((error: Error) =>
+        this.options.logger.warn(
+          `could not set the expiry of reply inbox ${name}: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  private expireQueue(agent: ResolvedAgentId, ttlMs: number): Promise<unknown> {
+    return this.run('expire', QueueScripts.expire, allQueueKeys(this.keys.queue(agent)), [ttlMs]);
   }
 
   /** Tells the `sent` hook, if there is one, of each message; returns `results`. */
@@ -726,7 +768,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
 
   private async ensureIndexed(agent: ResolvedAgentId): Promise<void> {
     const member = formatAgentId(agent);
-    if (this.indexed.has(member)) return;
+    if (this.indexed.has(member) || agent.type === REPLY_INBOX_TYPE) return;
     await this.redis.sadd(this.keys.queueIndex, member);
     this.indexed.add(member);
   }
@@ -776,6 +818,11 @@ export class RedisMessageCoordinator extends MessageCoordinator {
  * `{0, nextDue, now}`.
  */
 type ReserveReply = [number, string | number, string | number, number?, number?, string?];
+
+/** Whether a queue index entry names a reply inbox (`_replies/…`). */
+function isReplyInbox(member: string): boolean {
+  return member.startsWith(`${REPLY_INBOX_TYPE}/`);
+}
 
 /** Whether the send hooks can read `value`; anything else goes straight to validation. */
 function isObject(value: unknown): value is Record<string, unknown> {
