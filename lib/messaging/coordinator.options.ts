@@ -2,6 +2,10 @@ import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validat
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
+import {
+  assertInstrumentation,
+  type CoordinatorInstrumentation,
+} from './coordinator-instrumentation';
 import type { CoordinatorLimits } from './message-coordinator';
 
 /** Options of {@link RedisMessageCoordinator}: the runtime limits plus connection-level settings. */
@@ -34,6 +38,11 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
    * Redis stops answering, one when it answers again. Default {@link silentLogger}.
    */
   logger?: CoordinationLogger;
+  /**
+   * Tracing and metrics hooks around sends (see {@link CoordinatorInstrumentation}), e.g. the
+   * OpenTelemetry ones of `createTracingInstrumentation()`. Default none: no work per call.
+   */
+  instrumentation?: CoordinatorInstrumentation;
 }
 
 /** Defaults of {@link CoordinatorLimits} (SPEC §2). */
@@ -113,6 +122,7 @@ export interface ResolvedCoordinatorOptions {
   recoverBatchSize: number;
   replyInboxTtlMs: number;
   logger: CoordinationLogger;
+  instrumentation: CoordinatorInstrumentation | undefined;
 }
 
 /**
@@ -158,5 +168,6 @@ export function resolveCoordinatorOptions(
       MAX_TIMEOUT_MS,
     ),
     logger: options.logger ?? silentLogger,
+    instrumentation: assertInstrumentation(options.instrumentation),
   };
 }
