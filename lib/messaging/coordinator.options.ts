@@ -2,6 +2,10 @@ import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validat
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { silentLogger, type CoordinationLogger } from '../common/logger';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/backoff';
+import {
+  assertInstrumentation,
+  type CoordinatorInstrumentation,
+} from './coordinator-instrumentation';
 import type { CoordinatorLimits } from './message-coordinator';
 
 /** Options of {@link RedisMessageCoordinator}: the runtime limits plus connection-level settings. */
@@ -22,10 +26,23 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
   /** Expired reservations moved per script call in `recoverPending`. Default 100. */
   recoverBatchSize?: number;
   /**
+   * How long the keys of a reply inbox outlive its process: the inbox of this coordinator's
+   * `request()` calls refreshes its keys' time to live every third of it while the coordinator
+   * is open, and each RESPONSE this coordinator sends to an inbox sets it again, so the inbox
+   * of a process that died (or a late answer to it) is gone from Redis after at most this
+   * long. Default 60 000 ms; at least 100.
+   */
+  replyInboxTtlMs?: number;
+  /**
    * Hears about the connections the coordinator opens (blocking receives): one line when
    * Redis stops answering, one when it answers again. Default {@link silentLogger}.
    */
   logger?: CoordinationLogger;
+  /**
+   * Tracing and metrics hooks around sends (see {@link CoordinatorInstrumentation}), e.g. the
+   * OpenTelemetry ones of `createTracingInstrumentation()`. Default none: no work per call.
+   */
+  instrumentation?: CoordinatorInstrumentation;
 }
 
 /** Defaults of {@link CoordinatorLimits} (SPEC §2). */
@@ -49,6 +66,8 @@ export const MAX_PAYLOAD_DEPTH_LIMIT = 1000;
 export const DEFAULT_POLL_INTERVAL_MS = 20;
 /** Default batch of `recoverPending`. */
 export const DEFAULT_RECOVER_BATCH_SIZE = 100;
+/** Default {@link RedisMessageCoordinatorOptions.replyInboxTtlMs}. */
+export const DEFAULT_REPLY_INBOX_TTL_MS = 60_000;
 /** Retries promoted to ready per reserve call. */
 export const PROMOTE_BATCH_SIZE = 100;
 /** Largest visibility timeout or wait accepted: one day. */
@@ -103,7 +122,9 @@ export interface ResolvedCoordinatorOptions {
   blockingReceive: boolean | undefined;
   pollIntervalMs: number;
   recoverBatchSize: number;
+  replyInboxTtlMs: number;
   logger: CoordinationLogger;
+  instrumentation: CoordinatorInstrumentation | undefined;
 }
 
 /**
@@ -142,6 +163,13 @@ export function resolveCoordinatorOptions(
       1,
       10_000,
     ),
+    replyInboxTtlMs: assertInteger(
+      options.replyInboxTtlMs ?? DEFAULT_REPLY_INBOX_TTL_MS,
+      'replyInboxTtlMs',
+      100,
+      MAX_TIMEOUT_MS,
+    ),
     logger: options.logger ?? silentLogger,
+    instrumentation: assertInstrumentation(options.instrumentation),
   };
 }

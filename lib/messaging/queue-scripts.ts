@@ -15,6 +15,7 @@ export const QueueScripts = {
   recover: loadLuaScript(dir, 'recover-expired-10.lua'),
   replay: loadLuaScript(dir, 'replay-dead-letters-8.lua'),
   purge: loadLuaScript(dir, 'purge-dead-letters-5.lua'),
+  expire: loadLuaScript(dir, 'expire-queue-12.lua'),
 } as const;
 
 /** Result codes of `send-messages`, one digit per message. */
@@ -44,6 +45,22 @@ export function readyKeys(keys: QueueKeys): [string, string, string] {
 /** KEYS of `send-messages`, in order. */
 export function sendKeys(keys: QueueKeys): string[] {
   return [...readyKeys(keys), keys.bodies, keys.dedup, keys.wake, keys.dead];
+}
+
+/** Every key of a queue, in the order of `expire-queue`'s KEYS. */
+export function allQueueKeys(keys: QueueKeys): string[] {
+  return [
+    ...readyKeys(keys),
+    keys.delayed,
+    keys.reserved,
+    keys.bodies,
+    keys.attempts,
+    keys.errors,
+    keys.dead,
+    keys.dedup,
+    keys.seq,
+    keys.wake,
+  ];
 }
 
 /** KEYS of `reserve-message`, in order. */

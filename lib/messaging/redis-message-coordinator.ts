@@ -2,9 +2,10 @@ import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { TickBatcher } from '../common/tick-batcher';
-import { assertInteger } from '../common/validate';
+import { assertInteger, describeValue } from '../common/validate';
 import { ConfigurationError, RedisOperationError, ValidationError } from '../errors';
 import { backoffDelay } from '../resilience/backoff';
+import { aroundEach, type MessageSentEvent } from './coordinator-instrumentation';
 import {
   MAX_TIMEOUT_MS,
   PROMOTE_BATCH_SIZE,
@@ -32,7 +33,13 @@ import {
   type ReceiveOptions,
   type RequestOptions,
 } from './message-coordinator';
-import { formatAgentId, parseAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
+import {
+  formatAgentId,
+  parseAgentId,
+  resolveAgentId,
+  type AgentId,
+  type ResolvedAgentId,
+} from './models/agent-id';
 import type { AgentMessage, JsonObject } from './models/agent-message';
 import { FailureType, MessagePriority, MessageType } from './models/message.enums';
 import type {
@@ -44,12 +51,13 @@ import type {
 } from './models/queue-message';
 import {
   ackAndReserveKeys,
+  allQueueKeys,
   NackResult,
   QueueScripts,
   readyKeys,
   reserveKeys,
 } from './queue-scripts';
-import { ReplyInbox } from './reply-inbox';
+import { REPLY_INBOX_TYPE, ReplyInbox } from './reply-inbox';
 import { newMessageId } from './message-id';
 import {
   prepareOutgoing,
@@ -106,10 +114,15 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const blocking = this.options.blockingReceive ?? !redis.constructor.name.includes('Mock');
     this.waiter = new WakeWaiter(redis, blocking, this.options.pollIntervalMs, this.options.logger);
     this.subscriptions = new SubscriptionStore(redis, this.keys);
-    this.inbox = new ReplyInbox({
-      receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),
-      ack: (agent, token) => this.ack(agent, token),
-    });
+    this.inbox = new ReplyInbox(
+      {
+        receive: (agent, visibility, opts) => this.receive(agent, visibility, opts),
+        ack: (agent, token) => this.ack(agent, token),
+        expire: (agent, ttlMs) => this.expireQueue(agent, ttlMs),
+        remove: (agent) => this.redis.del(...allQueueKeys(this.keys.queue(agent))),
+      },
+      this.options.replyInboxTtlMs,
+    );
   }
 
   /** The limits in force on this instance. */
@@ -131,6 +144,12 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     recipient: AgentId,
     message: OutgoingMessage,
   ): Promise<MessageResult> {
+    const hooks = this.options.instrumentation;
+    if (hooks?.aroundSend && isObject(message)) {
+      return hooks.aroundSend({ operation: 'send', sender, recipient, message }, async (traced) =>
+        this.sends.add(prepareOutgoing(sender, recipient, traced, this.options)),
+      );
+    }
     return this.sends.add(prepareOutgoing(sender, recipient, message, this.options));
   }
 
@@ -138,29 +157,23 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     sender: AgentId,
     messages: readonly BatchMessage[],
   ): Promise<MessageResult[]> {
-    if (!Array.isArray(messages))
-      throw new ValidationError(
-        'messages',
-        'isArray',
-        'must be an array of { recipient, message }',
-      );
-    const prepared = messages.map((item: unknown, index) => {
-      if (typeof item !== 'object' || item === null)
-        throw new ValidationError(
-          `messages[${index}]`,
-          'isObject',
-          'must be { recipient, message }',
-        );
-      const { recipient, message } = item as BatchMessage;
-      return prepareOutgoing(
+    const hooks = this.options.instrumentation;
+    // Malformed input skips the hooks, for the validation error of sendBatch.
+    if (hooks?.aroundSend && isReadableBatch(messages)) {
+      const sends = messages.map(({ recipient, message }) => ({
+        operation: 'send' as const,
         sender,
         recipient,
         message,
-        this.options,
-        `messages[${index}].recipient`,
+      }));
+      return aroundEach({ aroundSend: hooks.aroundSend.bind(hooks) }, sends, async (traced) =>
+        this.sendBatch(
+          sender,
+          traced.map((message, i) => ({ recipient: messages[i].recipient, message })),
+        ),
       );
-    });
-    return prepared.length === 0 ? [] : this.enqueue(prepared);
+    }
+    return this.sendBatch(sender, messages);
   }
 
   async broadcastMessage(
@@ -168,12 +181,13 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     message: OutgoingMessage,
     recipients: AgentId[],
   ): Promise<MessageResult[]> {
-    if (!Array.isArray(recipients))
-      throw new ValidationError('recipients', 'isArray', 'must be an array of agent ids');
-    const prepared = recipients.map((recipient, index) =>
-      prepareOutgoing(sender, recipient, message, this.options, `recipients[${index}]`),
-    );
-    return prepared.length === 0 ? [] : this.enqueue(prepared);
+    const hooks = this.options.instrumentation;
+    if (hooks?.aroundSend && isObject(message)) {
+      return hooks.aroundSend({ operation: 'broadcast', sender, message }, async (traced) =>
+        this.broadcast(sender, traced, recipients),
+      );
+    }
+    return this.broadcast(sender, message, recipients);
   }
 
   async subscribeToMessages(agentId: AgentId, types: MessageType[]): Promise<MessageSubscription> {
@@ -186,9 +200,13 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   async publish(sender: AgentId, message: OutgoingMessage): Promise<MessageResult[]> {
-    const type = message.messageType ?? MessageType.EVENT;
-    const recipients = await this.subscriptions.subscribers(type);
-    return this.broadcastMessage(sender, { ...message, messageType: type }, recipients);
+    const hooks = this.options.instrumentation;
+    if (hooks?.aroundSend && isObject(message)) {
+      return hooks.aroundSend({ operation: 'publish', sender, message }, (traced) =>
+        this.publishToSubscribers(sender, traced),
+      );
+    }
+    return this.publishToSubscribers(sender, message);
   }
 
   async receive(
@@ -381,33 +399,15 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     message: OutgoingMessage,
     options: RequestOptions,
   ): Promise<AgentMessage> {
-    const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-      throw new ValidationError('signal', 'isAbortSignal', 'must be an AbortSignal');
+    const hooks = this.options.instrumentation;
+    if (hooks?.aroundSend && isObject(message)) {
+      const outgoing = { ...message, messageType: MessageType.REQUEST };
+      const send = { operation: 'request' as const, sender, recipient, message: outgoing };
+      return hooks.aroundSend(send, async (traced) =>
+        this.sendRequest(sender, recipient, traced, options),
+      );
     }
-    const correlationId = message.correlationId ?? newMessageId();
-    const outgoing: OutgoingMessage = {
-      ...message,
-      messageType: MessageType.REQUEST,
-      correlationId,
-      replyTo: this.inbox.agent,
-      // The caller's deadline, on the caller's clock: past it nobody waits for the answer, so
-      // a worker that reserves the request later dead-letters it instead of running it.
-      expiresAt: message.expiresAt ?? new Date(Date.now() + timeoutMs).toISOString(),
-    };
-    const prepared = prepareOutgoing(sender, recipient, outgoing, this.options);
-    return this.inbox.await(
-      correlationId,
-      timeoutMs,
-      async () => {
-        const [result] = await this.enqueue([prepared]);
-        if (!result.delivered)
-          // A send that was not delivered always says why.
-          throw new RedisOperationError('request', String(result.error));
-      },
-      options.signal,
-      prepared.message.messageId,
-    );
+    return this.sendRequest(sender, recipient, message, options);
   }
 
   /**
@@ -486,10 +486,18 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return this.indexedQueues('listQueues');
   }
 
-  /** The agents in the queue index, sorted; a Redis failure is reported as `operation`'s. */
+  /**
+   * The agents in the queue index, sorted; a Redis failure is reported as `operation`'s.
+   * Reply inboxes are not indexed; entries of them that 0.1.0 wrote are removed on sight.
+   */
   private async indexedQueues(operation: string): Promise<ResolvedAgentId[]> {
     const members = await this.guard(operation, () => this.redis.smembers(this.keys.queueIndex));
+    const inboxes = members.filter(isReplyInbox);
+    if (inboxes.length > 0) {
+      await this.guard(operation, () => this.redis.srem(this.keys.queueIndex, ...inboxes));
+    }
     return members
+      .filter((member) => !isReplyInbox(member))
       .map((member) => parseAgentId(member))
       .filter((id): id is ResolvedAgentId => id !== null)
       .sort((a, b) => formatAgentId(a).localeCompare(formatAgentId(b)));
@@ -500,15 +508,172 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     await this.inbox.close();
   }
 
-  /** Indexes the recipients, then sends the batch (see {@link sendPrepared}). Never throws. */
+  // The sends without hooks. Not async, so that a call without instrumentation makes no extra
+  // promise; invalid input throws synchronously, which the async public method turns into a
+  // rejection.
+
+  /** {@link sendMessages} without the hooks. */
+  private sendBatch(sender: AgentId, messages: readonly BatchMessage[]): Promise<MessageResult[]> {
+    if (!Array.isArray(messages))
+      throw new ValidationError(
+        'messages',
+        'isArray',
+        'must be an array of { recipient, message }',
+      );
+    const prepared = messages.map((item: unknown, index) => {
+      if (typeof item !== 'object' || item === null)
+        throw new ValidationError(
+          `messages[${index}]`,
+          'isObject',
+          'must be { recipient, message }',
+        );
+      const { recipient, message } = item as BatchMessage;
+      return prepareOutgoing(
+        sender,
+        recipient,
+        message,
+        this.options,
+        `messages[${index}].recipient`,
+      );
+    });
+    return prepared.length === 0 ? Promise.resolve([]) : this.enqueue(prepared);
+  }
+
+  /** {@link broadcastMessage} without the hooks. */
+  private broadcast(
+    sender: AgentId,
+    message: OutgoingMessage,
+    recipients: AgentId[],
+  ): Promise<MessageResult[]> {
+    if (!Array.isArray(recipients))
+      throw new ValidationError('recipients', 'isArray', 'must be an array of agent ids');
+    const prepared = recipients.map((recipient, index) =>
+      prepareOutgoing(sender, recipient, message, this.options, `recipients[${index}]`),
+    );
+    return prepared.length === 0 ? Promise.resolve([]) : this.enqueue(prepared);
+  }
+
+  /** {@link publish} without the hooks. */
+  private async publishToSubscribers(
+    sender: AgentId,
+    message: OutgoingMessage,
+  ): Promise<MessageResult[]> {
+    if (!isObject(message)) throw new ValidationError('message', 'isObject', 'must be an object');
+    const type = message.messageType ?? MessageType.EVENT;
+    const recipients = await this.subscriptions.subscribers(type);
+    return this.broadcast(sender, { ...message, messageType: type }, recipients);
+  }
+
+  /** {@link request} without the hooks. */
+  private sendRequest(
+    sender: AgentId,
+    recipient: AgentId,
+    message: OutgoingMessage,
+    options: RequestOptions,
+  ): Promise<AgentMessage> {
+    if (!isObject(message)) throw new ValidationError('message', 'isObject', 'must be an object');
+    const timeoutMs = assertInteger(options?.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT_MS);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new ValidationError('signal', 'isAbortSignal', 'must be an AbortSignal');
+    }
+    const correlationId = message.correlationId ?? newMessageId();
+    const outgoing: OutgoingMessage = {
+      ...message,
+      messageType: MessageType.REQUEST,
+      correlationId,
+      replyTo: this.inbox.agent,
+      // The caller's deadline, on the caller's clock: past it nobody waits for the answer, so
+      // a worker that reserves the request later dead-letters it instead of running it.
+      expiresAt: message.expiresAt ?? new Date(Date.now() + timeoutMs).toISOString(),
+    };
+    const prepared = prepareOutgoing(sender, recipient, outgoing, this.options);
+    return this.inbox.await(
+      correlationId,
+      timeoutMs,
+      async () => {
+        const [result] = await this.enqueue([prepared]);
+        if (!result.delivered)
+          // A send that was not delivered always says why.
+          throw new RedisOperationError('request', String(result.error));
+      },
+      options.signal,
+      prepared.message.messageId,
+    );
+  }
+
+  /**
+   * Indexes the recipients, then sends the batch (see {@link sendPrepared}); the reply inboxes
+   * it reached get their time to live set again, and the `sent` hook hears of each message.
+   * Never throws.
+   */
   private async enqueue(batch: readonly PreparedMessage[]): Promise<MessageResult[]> {
     try {
       await this.ensureReady();
       for (const prepared of batch) await this.ensureIndexed(prepared.recipient);
     } catch (error) {
-      return batch.map((p) => failedSend(p, error));
+      return this.reportSent(
+        batch,
+        batch.map((p) => failedSend(p, error)),
+      );
     }
-    return sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
+    const results = await sendPrepared(this.redis, this.keys, this.options.limits.queueSize, batch);
+    await this.expireReachedInboxes(batch, results);
+    return this.reportSent(batch, results);
+  }
+
+  /**
+   * Sets the time to live of each reply inbox a RESPONSE was delivered to, so that the answer
+   * of a requester that died does not stay forever. A failure is logged: the answer is
+   * delivered all the same.
+   */
+  private async expireReachedInboxes(
+    batch: readonly PreparedMessage[],
+    results: readonly MessageResult[],
+  ): Promise<void> {
+    const inboxes = new Map<string, ResolvedAgentId>();
+    batch.forEach((prepared, i) => {
+      if (prepared.recipient.type === REPLY_INBOX_TYPE && results[i].delivered) {
+        inboxes.set(formatAgentId(prepared.recipient), prepared.recipient);
+      }
+    });
+    for (const [name, inbox] of inboxes) {
+      await this.expireQueue(inbox, this.options.replyInboxTtlMs).catch((error: Error) =>
+        this.options.logger.warn(
+          `could not set the expiry of reply inbox ${name}: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  private expireQueue(agent: ResolvedAgentId, ttlMs: number): Promise<unknown> {
+    return this.run('expire', QueueScripts.expire, allQueueKeys(this.keys.queue(agent)), [ttlMs]);
+  }
+
+  /** Tells the `sent` hook, if there is one, of each message; returns `results`. */
+  private reportSent(batch: readonly PreparedMessage[], results: MessageResult[]): MessageResult[] {
+    const hooks = this.options.instrumentation;
+    if (!hooks?.sent) return results;
+    batch.forEach(({ message, recipient }, i) => {
+      const event: MessageSentEvent = {
+        sender: resolveAgentId(message.sender),
+        recipient,
+        messageId: message.messageId,
+        messageType: message.messageType,
+        result: results[i],
+      };
+      if (message.correlationId !== undefined) event.correlationId = message.correlationId;
+      try {
+        hooks.sent!(event);
+      } catch (error) {
+        // A metrics hook must not turn a send that happened into a failure.
+        const cause = error instanceof Error ? error : undefined;
+        this.options.logger.warn(
+          `instrumentation.sent failed on message ${message.messageId}: ${cause?.message ?? describeValue(error)}`,
+          cause,
+        );
+      }
+    });
+    return results;
   }
 
   /**
@@ -603,7 +768,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
 
   private async ensureIndexed(agent: ResolvedAgentId): Promise<void> {
     const member = formatAgentId(agent);
-    if (this.indexed.has(member)) return;
+    if (this.indexed.has(member) || agent.type === REPLY_INBOX_TYPE) return;
     await this.redis.sadd(this.keys.queueIndex, member);
     this.indexed.add(member);
   }
@@ -653,3 +818,19 @@ export class RedisMessageCoordinator extends MessageCoordinator {
  * `{0, nextDue, now}`.
  */
 type ReserveReply = [number, string | number, string | number, number?, number?, string?];
+
+/** Whether a queue index entry names a reply inbox (`_replies/…`). */
+function isReplyInbox(member: string): boolean {
+  return member.startsWith(`${REPLY_INBOX_TYPE}/`);
+}
+
+/** Whether the send hooks can read `value`; anything else goes straight to validation. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Whether the send hooks can read every message of a batch; if not, validation refuses it. */
+function isReadableBatch(messages: unknown): boolean {
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  return (messages as unknown[]).every((item) => isObject(item) && isObject(item.message));
+}

@@ -18,6 +18,10 @@ export interface InboxTransport {
     options: { waitMs: number; signal: AbortSignal },
   ): Promise<ReceivedMessage | null>;
   ack(agent: ResolvedAgentId, token: string): Promise<boolean>;
+  /** Sets the time to live of every key of the inbox's queue. */
+  expire(agent: ResolvedAgentId, ttlMs: number): Promise<unknown>;
+  /** Deletes every key of the inbox's queue. */
+  remove(agent: ResolvedAgentId): Promise<unknown>;
 }
 
 interface Pending {
@@ -34,6 +38,12 @@ const INBOX_ERROR_BACKOFF_MS = 100;
 /**
  * Where RESPONSE messages to this coordinator's `request()` calls arrive: a queue of its own
  * (`_replies/<random>`), drained by one loop that runs only while requests are waiting.
+ *
+ * Its keys expire: each RESPONSE sent to it sets their time to live (the sender does), the
+ * loop sets it again with each acknowledgement and every third of it while requests wait,
+ * and {@link close} deletes them. The inbox of a process that died is gone within the time
+ * to live; one left idle may expire too, which loses nothing (an idle inbox holds only the
+ * de-duplication memory of answers already taken).
  */
 export class ReplyInbox {
   /** The agent id put in `replyTo`. */
@@ -45,8 +55,15 @@ export class ReplyInbox {
   private loop: Promise<void> = Promise.resolve();
   private running = false;
   private readonly stop = new AbortController();
+  /** Whether a request was made, so that the inbox may have keys. */
+  private used = false;
+  private lastExpire = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly transport: InboxTransport) {}
+  /** @param ttlMs time to live of the inbox's keys */
+  constructor(
+    private readonly transport: InboxTransport,
+    private readonly ttlMs: number,
+  ) {}
 
   /**
    * Registers interest in `correlationId`, runs `send`, and resolves with the RESPONSE; an
@@ -63,6 +80,7 @@ export class ReplyInbox {
     messageId?: string,
   ): Promise<AgentMessage> {
     if (this.stop.signal.aborted) throw new ClosedError('MessageCoordinator');
+    this.used = true;
     const response = new Promise<AgentMessage>((resolve, reject) => {
       const timer = setTimeout(
         () => settle(() => reject(new RequestTimeoutError(correlationId, timeoutMs, messageId))),
@@ -116,8 +134,13 @@ export class ReplyInbox {
         waitMs: INBOX_WAIT_MS,
         signal: this.stop.signal,
       });
-      if (!delivery) return;
-      await this.transport.ack(this.agent, delivery.token);
+      if (!delivery) {
+        if (Date.now() - this.lastExpire >= this.ttlMs / 3) await this.refresh();
+        return;
+      }
+      // Sent together, in this order: the expiry also covers the keys the reserve and the
+      // acknowledgement may have created.
+      await Promise.all([this.transport.ack(this.agent, delivery.token), this.refresh()]);
       const message = delivery.queueMessage.message;
       if (message.messageType === MessageType.RESPONSE && message.correlationId !== undefined) {
         const pending = this.pending.get(message.correlationId);
@@ -130,11 +153,20 @@ export class ReplyInbox {
     }
   }
 
-  /** Rejects every waiting request and stops the loop. */
+  private async refresh(): Promise<void> {
+    this.lastExpire = Date.now();
+    await this.transport.expire(this.agent, this.ttlMs);
+  }
+
+  /**
+   * Rejects every waiting request, stops the loop and deletes the inbox's keys (best effort:
+   * with Redis away they expire on their own).
+   */
   async close(): Promise<void> {
     this.stop.abort();
     for (const pending of [...this.pending.values()])
       pending.reject(new ClosedError('MessageCoordinator'));
     await this.loop;
+    if (this.used) await this.transport.remove(this.agent).catch(() => undefined);
   }
 }

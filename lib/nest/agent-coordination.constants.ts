@@ -32,7 +32,7 @@ export const AGENT_COORDINATION_IDENTITY = Symbol('AGENT_COORDINATION_IDENTITY')
 /** Injection token of the validated, defaulted module options. */
 export const AGENT_COORDINATION_RESOLVED_OPTIONS = Symbol('AGENT_COORDINATION_RESOLVED_OPTIONS');
 
-/** Injection token of the coordinator built on the connection, before any tracing wrapper. */
+/** Injection token of the coordinator built on the connection; `MessageCoordinator` resolves to it. */
 export const AGENT_COORDINATION_CORE_COORDINATOR = Symbol('AGENT_COORDINATION_CORE_COORDINATOR');
 
 /** The routing tag prefix that carries a W3C trace context inside a message. */

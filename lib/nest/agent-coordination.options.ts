@@ -67,7 +67,11 @@ export interface AgentCoordinationModuleOptions {
    * so the agents it talks to can tell who asked.
    */
   identity?: AgentId;
-  /** Limits of the message coordinator (queue size, retries, backoff, de-duplication, payload size). */
+  /**
+   * Limits of the message coordinator (queue size, retries, backoff, de-duplication, payload
+   * size), and `instrumentation` hooks of the application, which run inside the module's
+   * tracing hook.
+   */
   coordinator?: Omit<RedisMessageCoordinatorOptions, 'keyPrefix'>;
   /** Options of the agent registry (heartbeat TTL and interval, matching, events). */
   registry?: Omit<RedisAgentRegistryOptions, 'keyPrefix'>;

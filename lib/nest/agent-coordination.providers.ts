@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { chainInstrumentation } from '../messaging/coordinator-instrumentation';
 import { MessageCoordinator } from '../messaging/message-coordinator';
 import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
 import { AgentRegistry } from '../registry/agent-registry';
@@ -21,12 +22,12 @@ import {
 import { createNestCoordinationLogger } from './agent-coordination.logger';
 import { AgentTracing } from './agent-coordination.tracing';
 import { openConnection, type AgentCoordinationRedis } from './redis-connection';
-import { TracingMessageCoordinator } from './tracing-message-coordinator';
 
 /**
  * The providers that build the framework-free core from the module options: validated
- * options, the logger, the application's identity, the connection (ready, or bootstrap fails), the coordinator (wrapped
- * for tracing when on), the registry and the circuit breakers, all logging through Nest.
+ * options, the logger, the application's identity, the connection (ready, or bootstrap fails),
+ * the coordinator (with the tracing hooks when on, outside any `coordinator.instrumentation` of
+ * the options), the registry and the circuit breakers, all logging through Nest.
  */
 export const agentCoordinationCoreProviders: Provider[] = [
   {
@@ -55,16 +56,22 @@ export const agentCoordinationCoreProviders: Provider[] = [
       redis: AgentCoordinationRedis,
       options: ResolvedModuleOptions,
       logger: CoordinationLogger,
+      tracing: AgentTracing,
     ) =>
       new RedisMessageCoordinator(redis.client, {
         logger,
         ...options.coordinator,
         keyPrefix: options.keyPrefix,
+        instrumentation: chainInstrumentation(
+          tracing.instrumentation?.coordinator,
+          options.coordinator.instrumentation,
+        ),
       }),
     inject: [
       AGENT_COORDINATION_REDIS,
       AGENT_COORDINATION_RESOLVED_OPTIONS,
       AGENT_COORDINATION_LOGGER,
+      AgentTracing,
     ],
   },
   {
@@ -72,12 +79,7 @@ export const agentCoordinationCoreProviders: Provider[] = [
     useFactory: (options: ResolvedModuleOptions) => AgentTracing.create(options.tracing),
     inject: [AGENT_COORDINATION_RESOLVED_OPTIONS],
   },
-  {
-    provide: MessageCoordinator,
-    useFactory: (core: MessageCoordinator, tracing: AgentTracing) =>
-      tracing.enabled ? new TracingMessageCoordinator(core, tracing) : core,
-    inject: [AGENT_COORDINATION_CORE_COORDINATOR, AgentTracing],
-  },
+  { provide: MessageCoordinator, useExisting: AGENT_COORDINATION_CORE_COORDINATOR },
   {
     provide: AgentRegistry,
     useFactory: (

@@ -1,9 +1,13 @@
 import type * as otel from '@opentelemetry/api';
+import { ConfigurationError } from '../errors';
+import type { CoordinatorInstrumentation } from '../messaging/coordinator-instrumentation';
 import type { AgentId } from '../messaging/models/agent-id';
 import { formatAgentId } from '../messaging/models/agent-id';
 import type { AgentMessage, RoutingKey } from '../messaging/models/agent-message';
 import type { OutgoingMessage } from '../messaging/message-coordinator';
+import type { WorkerInstrumentation } from '../runtime/agent-worker.options';
 import { TRACEPARENT_TAG_PREFIX } from './agent-coordination.constants';
+import { DEFAULT_TRACER_NAME } from './agent-coordination-options.resolver';
 import { loadOptionalPackage } from './optional-package';
 
 type OtelApi = typeof otel;
@@ -34,6 +38,42 @@ export function withTraceparent<
   };
 }
 
+/** OpenTelemetry hooks for a coordinator and its workers (see {@link createTracingInstrumentation}). */
+export interface TracingInstrumentation {
+  /**
+   * A `RedisMessageCoordinator`'s `instrumentation`: every send, broadcast, publish and
+   * request runs in a PRODUCER span whose context rides in the message's routing tags.
+   */
+  coordinator: CoordinatorInstrumentation;
+  /**
+   * An `AgentWorker`'s `instrumentation`: every handler runs in a CONSUMER span that continues
+   * the trace the message carries.
+   */
+  worker: WorkerInstrumentation;
+}
+
+/**
+ * The OpenTelemetry hooks the Nest module uses, for a coordinator and workers built without
+ * Nest: the same span names and attributes, and the same `traceparent` routing tag.
+ * `null` when `@opentelemetry/api` (an optional peer) is not installed.
+ *
+ * @example
+ * const tracing = createTracingInstrumentation();
+ * const coordinator = new RedisMessageCoordinator(redis, { instrumentation: tracing?.coordinator });
+ * new AgentWorker(coordinator, { agent, instrumentation: tracing?.worker }, handler);
+ *
+ * @param tracerName name of the tracer; default `tta-agent-coordination`
+ * @throws ConfigurationError when `tracerName` is not a non-empty string
+ */
+export function createTracingInstrumentation(
+  tracerName: string = DEFAULT_TRACER_NAME,
+): TracingInstrumentation | null {
+  if (typeof tracerName !== 'string' || tracerName.length === 0) {
+    throw new ConfigurationError('tracerName', 'isString', 'must be a non-empty string');
+  }
+  return AgentTracing.create({ tracerName }).instrumentation;
+}
+
 /**
  * OpenTelemetry spans for messages, on `@opentelemetry/api` when it is installed (a no-op
  * otherwise). The trace context travels inside the message as a routing tag
@@ -42,9 +82,22 @@ export function withTraceparent<
  */
 export class AgentTracing {
   private readonly otel: { api: OtelApi; tracer: otel.Tracer } | null;
+  /** The hooks that make these spans, or `null` when tracing is off. */
+  readonly instrumentation: TracingInstrumentation | null;
 
   private constructor(api: OtelApi | null, tracerName: string) {
     this.otel = api ? { api, tracer: api.trace.getTracer(tracerName) } : null;
+    this.instrumentation = api
+      ? {
+          coordinator: {
+            aroundSend: (send, run) =>
+              this.traceSend(send.operation, send.recipient, send.message, run),
+          },
+          worker: {
+            aroundHandler: (agent, message, run) => this.traceHandler(agent, message, run),
+          },
+        }
+      : null;
   }
 
   /** Tracing with the named tracer; disabled when `options` is null or the API is missing. */

@@ -1,7 +1,8 @@
 import type { CoordinationLogger } from '../common/logger';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
 import { AgentWorker } from '../runtime/agent.worker';
-import type { AgentHandlerEntry, AgentHandlerSet } from '../runtime/message-handler';
+import type { AgentHandlerSet } from '../runtime/message-handler';
+import { TopicHandlerSet } from '../runtime/topic-handler-set';
 import type { AgentTracing } from './agent-coordination.tracing';
 import type { AgentDefinition } from './agent.definition';
 import type { AgentMessageEvents } from './agent-message.events';
@@ -18,7 +19,8 @@ export interface AgentWorkerDeps {
 
 /**
  * The worker of one `@Agent()` provider: its `@OnAgentMessage()` handlers chosen by message
- * type, Nest's logger, the Nest error rules, and the module's events and tracing as hooks.
+ * type and topic, Nest's logger, the Nest error rules, and the module's events and tracing as
+ * hooks.
  */
 export function createAgentWorker(agent: AgentDefinition, deps: AgentWorkerDeps): AgentWorker {
   const { events, tracing } = deps;
@@ -39,19 +41,13 @@ export function createAgentWorker(agent: AgentDefinition, deps: AgentWorkerDeps)
   );
 }
 
+/** The agent's handlers as the runtime's topic routing: one implementation for both. */
 function handlersOf(agent: AgentDefinition): AgentHandlerSet {
-  const entries = new Map(
-    [...agent.handlers].map(([type, handler]): [string, AgentHandlerEntry] => [
-      type,
-      {
-        handle: handler.invoke,
-        timeoutMs: handler.options.timeoutMs,
-        replyWithResult: handler.options.replyWithResult,
-      },
-    ]),
-  );
-  return {
-    handlerFor: (message) => entries.get(message.messageType),
-    handles: [...entries.keys()].join(', ') || 'none',
-  };
+  const set = new TopicHandlerSet();
+  for (const { types, options, invoke } of agent.handlers) {
+    const { topic, ...settings } = options;
+    if (topic === undefined) set.fallback(invoke, { ...settings, types });
+    else set.on(topic, invoke, { ...settings, types });
+  }
+  return set;
 }

@@ -9,7 +9,9 @@ import type { AgentMessageContext } from '../runtime/agent-message.context';
 export interface AgentHandlerDefinition {
   /** Name of the method on the agent. */
   readonly methodName: string;
-  /** Options given to `@OnAgentMessage()`. */
+  /** The message types it takes, validated. */
+  readonly types: readonly MessageType[];
+  /** Options given to `@OnAgentMessage()`, its `topic` validated. */
   readonly options: OnAgentMessageOptions;
   /** Calls the method with `(payload, context)` through Nest's external context. */
   readonly invoke: (payload: unknown, context: AgentMessageContext) => Promise<unknown>;
@@ -27,6 +29,9 @@ export interface AgentDefinition {
   readonly options: AgentOptions;
   /** This agent's consumer options (module defaults merged with its overrides). */
   readonly consumer: ResolvedConsumerOptions;
-  /** Handler of each message type it handles. */
-  readonly handlers: ReadonlyMap<MessageType, AgentHandlerDefinition>;
+  /**
+   * Its handlers in declaration order, one per `@OnAgentMessage()`; no two share a message
+   * type and topic (or lack of one).
+   */
+  readonly handlers: readonly AgentHandlerDefinition[];
 }

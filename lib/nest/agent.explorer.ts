@@ -22,6 +22,7 @@ import {
   type AgentMethod,
 } from './agent-metadata.accessor';
 import type { AgentMessageContext } from '../runtime/agent-message.context';
+import { TopicPattern } from '../runtime/topic-pattern';
 import { AgentParamsFactory } from './agent-params.factory';
 import type { AgentOptions } from './decorators/agent.decorator';
 import type { OnAgentMessageMetadata } from './decorators/on-agent-message.decorator';
@@ -49,7 +50,8 @@ export class AgentExplorer {
    * Every agent of the application with its handlers.
    *
    * @throws AgentBootstrapError for a handler outside an `@Agent()`, two handlers for one
-   *   agent and message type, two agents with one id, a non-singleton agent, or bad options
+   *   agent, message type and topic (or lack of one), a bad topic pattern, two agents with one
+   *   id, a non-singleton agent, or bad options
    */
   explore(): AgentDefinition[] {
     const agents: AgentDefinition[] = [];
@@ -109,20 +111,29 @@ export class AgentExplorer {
     const consumer = this.checked(label, () =>
       resolveConsumerOptions(options.consumer, this.options.consumer, 'consumer'),
     );
-    const handlers = new Map<MessageType, AgentHandlerDefinition>();
+    const handlers: AgentHandlerDefinition[] = [];
+    // Which method handles each message type without a topic ("request") and on each pattern
+    // ("request orders.*"): the runtime's handler set refuses duplicates too, but cannot name
+    // the methods.
+    const claimed = new Map<string, string>();
     const prototype = Object.getPrototypeOf(instance) as object;
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = (prototype as Record<string, unknown>)[methodName] as AgentMethod;
       for (const binding of this.accessor.getMessageHandlers(method)) {
-        for (const type of this.checkBinding(target, methodName, binding)) {
-          const existing = handlers.get(type);
+        const types = this.checkBinding(target, methodName, binding);
+        const { topic } = binding.options;
+        for (const type of types) {
+          const key = topic === undefined ? type : `${type} ${topic}`;
+          const existing = claimed.get(key);
           if (existing) {
+            const on = topic === undefined ? '' : ` on topic "${topic}"`;
             throw new AgentBootstrapError(
-              `Agent ${formatAgentId(agentId)} (${target.name}) has two handlers for "${type}" messages: ${existing.methodName}() and ${methodName}()`,
+              `Agent ${formatAgentId(agentId)} (${target.name}) has two handlers for "${type}" messages${on}: ${existing}() and ${methodName}()`,
             );
           }
-          handlers.set(type, this.bind(instance, methodName, binding));
+          claimed.set(key, methodName);
         }
+        handlers.push(this.bind(instance, methodName, types, binding));
       }
     }
     return {
@@ -155,12 +166,16 @@ export class AgentExplorer {
         `${where}: timeoutMs must be a positive integer, got ${String(timeout)}`,
       );
     }
-    return binding.types as MessageType[];
+    if (binding.options.topic !== undefined) {
+      this.checked(where, () => TopicPattern.parse(binding.options.topic));
+    }
+    return [...new Set(binding.types as MessageType[])];
   }
 
   private bind(
     instance: object,
     methodName: string,
+    types: readonly MessageType[],
     binding: OnAgentMessageMetadata,
   ): AgentHandlerDefinition {
     const callback = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
@@ -175,7 +190,7 @@ export class AgentExplorer {
       { guards: true, interceptors: true, filters: false },
       AGENT_MESSAGE_CONTEXT_TYPE,
     ) as (payload: unknown, context: AgentMessageContext) => Promise<unknown>;
-    return { methodName, options: binding.options, invoke };
+    return { methodName, types, options: binding.options, invoke };
   }
 
   private rejectStrayHandlers(target: AgentClass): void {

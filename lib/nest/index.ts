@@ -48,7 +48,12 @@ export {
   AgentCoordinationHealthIndicator,
   type AgentCoordinationHealthResult,
 } from './agent-coordination.health';
-export { readTraceparent, withTraceparent } from './agent-coordination.tracing';
+export {
+  createTracingInstrumentation,
+  readTraceparent,
+  withTraceparent,
+  type TracingInstrumentation,
+} from './agent-coordination.tracing';
 export { failureOf, classifyNestError } from './nest-error.classifier';
 /** The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}. */
 export type AgentConsumerStatus = AgentWorkerStatus;

@@ -10,6 +10,12 @@ export {
   type ErrorClassification,
 } from './agent-worker.options';
 export type { AgentMessageHandler, AgentHandlerEntry, AgentHandlerSet } from './message-handler';
+export {
+  TopicHandlerSet,
+  DEFAULT_HANDLER_TYPES,
+  type TopicHandlerOptions,
+} from './topic-handler-set';
+export { MAX_TOPIC_PATTERN_LENGTH } from './topic-pattern';
 export { AgentMessageContext } from './agent-message.context';
 export type {
   MessageOutcome,

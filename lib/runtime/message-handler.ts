@@ -20,7 +20,10 @@ export interface AgentHandlerEntry {
   readonly replyWithResult?: boolean;
 }
 
-/** Several handlers of one agent, chosen per message (the Nest module binds one per type). */
+/**
+ * Several handlers of one agent, chosen per message. `TopicHandlerSet` chooses by message
+ * type and topic; the Nest module builds one from an agent's `@OnAgentMessage()` methods.
+ */
 export interface AgentHandlerSet {
   /** The handler for `message`; `undefined` dead-letters it as having no handler. */
   handlerFor(message: AgentMessage): AgentHandlerEntry | undefined;

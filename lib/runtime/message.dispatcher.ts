@@ -83,10 +83,11 @@ export class MessageDispatcher {
         ErrorCode.MESSAGE_EXPIRED,
       );
     } else if (!handler) {
+      const topic = message.routing?.topic;
       settlement = await this.nack(
         delivery,
         FailureType.PERMANENT,
-        `no handler for message type "${message.messageType}" on agent ${formatAgentId(agent)} (it handles: ${this.handlers.handles})`,
+        `no handler for message type "${message.messageType}"${topic ? ` with topic ${JSON.stringify(topic)}` : ''} on agent ${formatAgentId(agent)} (it handles: ${this.handlers.handles})`,
         undefined,
         ErrorCode.NO_HANDLER,
       );

@@ -14,8 +14,6 @@ import {
   AGENT_COORDINATION_RESOLVED_OPTIONS,
 } from '../../lib/nest/agent-coordination.constants';
 import type { ResolvedModuleOptions } from '../../lib/nest/agent-coordination-options.resolver';
-import { AgentTracing } from '../../lib/nest/agent-coordination.tracing';
-import { TracingMessageCoordinator } from '../../lib/nest/tracing-message-coordinator';
 import { AgentRegistry, MessageCoordinator, RedisAgentRegistry } from '../../lib';
 import { OutcomeRecorder, fastOptions, quietLogger } from '../support/nest';
 import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';
@@ -36,6 +34,16 @@ class IdleAgent {
   handle() {}
 }
 
+/** A MessageCoordinator that is not a RedisMessageCoordinator: every call goes to `inner`. */
+function delegatingTo(inner: MessageCoordinator): MessageCoordinator {
+  return new Proxy(Object.create(MessageCoordinator.prototype) as MessageCoordinator, {
+    get: (_target, key) => {
+      const value: unknown = Reflect.get(inner, key);
+      return typeof value === 'function' ? (value as () => unknown).bind(inner) : value;
+    },
+  });
+}
+
 /** A core coordinator that is not a RedisMessageCoordinator (it only delegates to one). */
 async function startWithWrappedCore(coordinator: AgentCoordinationModuleOptions['coordinator']) {
   const moduleRef = await Test.createTestingModule({
@@ -45,12 +53,11 @@ async function startWithWrappedCore(coordinator: AgentCoordinationModuleOptions[
     .overrideProvider(AGENT_COORDINATION_CORE_COORDINATOR)
     .useFactory({
       factory: (redis: AgentCoordinationRedis, options: ResolvedModuleOptions) =>
-        new TracingMessageCoordinator(
+        delegatingTo(
           new RedisMessageCoordinator(redis.client, {
             ...options.coordinator,
             keyPrefix: options.keyPrefix,
           }),
-          AgentTracing.create(null),
         ),
       inject: [AGENT_COORDINATION_REDIS, AGENT_COORDINATION_RESOLVED_OPTIONS],
     })

@@ -8,6 +8,9 @@ export enum MessageType {
   EVENT = 'event',
 }
 
+/** A message type as an enum member or its string value (`'request'`, `'response'`, `'event'`). */
+export type MessageTypeName = MessageType | `${MessageType}`;
+
 /** Delivery priority: higher is served first; FIFO within one priority. */
 export enum MessagePriority {
   /** Served after the NORMAL and HIGH messages waiting in the same queue. */

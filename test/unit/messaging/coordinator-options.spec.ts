@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_PAYLOAD_DEPTH,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_RECOVER_BATCH_SIZE,
+  DEFAULT_REPLY_INBOX_TTL_MS,
   resolveCoordinatorOptions,
   resolveLimits,
 } from '../../../lib/messaging/coordinator.options';
@@ -36,9 +37,11 @@ describe('coordinator options', () => {
       blockingReceive: undefined,
       pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
       recoverBatchSize: DEFAULT_RECOVER_BATCH_SIZE,
+      replyInboxTtlMs: DEFAULT_REPLY_INBOX_TTL_MS,
       logger: silentLogger,
     });
     expect(DEFAULT_MAX_PAYLOAD_BYTES).toBe(1024 * 1024);
+    expect(DEFAULT_REPLY_INBOX_TTL_MS).toBe(60_000);
     expect(Object.isFrozen(DEFAULT_COORDINATOR_LIMITS)).toBe(true);
   });
 

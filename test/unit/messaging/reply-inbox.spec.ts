@@ -3,6 +3,7 @@ import { MessagePriority, MessageType } from '../../../lib/messaging/models/mess
 import type { AgentMessage } from '../../../lib/messaging/models/agent-message';
 import type { ReceivedMessage } from '../../../lib/messaging/models/queue-message';
 import { ReplyInbox, type InboxTransport } from '../../../lib/messaging/reply-inbox';
+import { waitFor } from '../../support/wait';
 
 /** Resolves once every callback queued so far (promise jobs included) has run. */
 const settleTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -18,6 +19,10 @@ class FakeTransport implements InboxTransport {
   /** Receives that reject before handing anything out. */
   failures = 0;
   readonly acked: string[] = [];
+  /** Every ack, expire and remove, in call order. */
+  readonly calls: string[] = [];
+  /** Whether `remove` rejects. */
+  removeFails = false;
   private readonly queued: ReceivedMessage[] = [];
   private wake: (() => void) | undefined;
 
@@ -72,9 +77,22 @@ class FakeTransport implements InboxTransport {
 
   ack(_agent: unknown, token: string): Promise<boolean> {
     this.acked.push(token);
+    this.calls.push(`ack ${token}`);
     return Promise.resolve(true);
   }
+
+  expire(_agent: unknown, ttlMs: number): Promise<number> {
+    this.calls.push(`expire ${ttlMs}`);
+    return Promise.resolve(1);
+  }
+
+  remove(): Promise<number> {
+    this.calls.push('remove');
+    return this.removeFails ? Promise.reject(new Error('redis away')) : Promise.resolve(1);
+  }
 }
+
+const TTL_MS = 60_000;
 
 describe('ReplyInbox', () => {
   let transport: FakeTransport;
@@ -82,7 +100,7 @@ describe('ReplyInbox', () => {
 
   beforeEach(() => {
     transport = new FakeTransport();
-    inbox = new ReplyInbox(transport);
+    inbox = new ReplyInbox(transport, TTL_MS);
   });
 
   afterEach(async () => {
@@ -91,6 +109,53 @@ describe('ReplyInbox', () => {
   });
 
   const noop = (): Promise<void> => Promise.resolve();
+
+  describe('expiry of its keys', () => {
+    it('sets the time to live with each acknowledgement, after it', async () => {
+      const answer = inbox.await('corr-ttl', 10_000, noop);
+      transport.push({ correlationId: 'corr-ttl', payload: {} });
+      await answer;
+      expect(transport.calls.slice(-2)).toEqual(['ack token-1', `expire ${TTL_MS}`]);
+    });
+
+    it('sets it while requests wait, at most every third of it', async () => {
+      const expiredAt: number[] = [];
+      const idle: InboxTransport = {
+        receive: () => new Promise((resolve) => setTimeout(() => resolve(null), 1)),
+        ack: () => Promise.resolve(true),
+        expire: () => Promise.resolve(expiredAt.push(Date.now())),
+        remove: () => Promise.resolve(0),
+      };
+      const short = new ReplyInbox(idle, 150);
+      const waiting = short.await('corr-idle', 10_000, noop).catch(() => undefined);
+      await waitFor('three expiries', () => (expiredAt.length >= 3 ? true : undefined), 10_000);
+      await short.close();
+      await waiting;
+      // The first empty wait sets it; each later one only once 50 ms have passed (less 1 ms:
+      // the inbox and this fake read the clock a moment apart).
+      for (let i = 1; i < expiredAt.length; i++) {
+        expect(expiredAt[i] - expiredAt[i - 1]).toBeGreaterThanOrEqual(49);
+      }
+    });
+
+    it('close deletes the keys of an inbox that was used, and only then', async () => {
+      await inbox.close();
+      expect(transport.calls).not.toContain('remove');
+      const used = new ReplyInbox(transport, TTL_MS);
+      const pending = used.await('corr-close', 10_000, noop).catch((error: Error) => error);
+      await used.close();
+      expect(await pending).toBeInstanceOf(Error);
+      expect(transport.calls.at(-1)).toBe('remove');
+    });
+
+    it('close resolves when deleting the keys fails: they expire on their own', async () => {
+      transport.removeFails = true;
+      const pending = inbox.await('corr-away', 10_000, noop).catch(() => undefined);
+      await expect(inbox.close()).resolves.toBeUndefined();
+      await pending;
+      expect(transport.calls.at(-1)).toBe('remove');
+    });
+  });
 
   it('drains the inbox with one loop however many requests wait', async () => {
     const first = inbox.await('corr-1', 10_000, noop);
@@ -171,8 +236,9 @@ describe('ReplyInbox', () => {
     const script = `
       const { ReplyInbox } = require('./lib/messaging/reply-inbox');
       const idle = { receive: (_a, _v, { signal }) => new Promise((resolve) =>
-        signal.addEventListener('abort', () => resolve(null))), ack: async () => true };
-      const inbox = new ReplyInbox(idle);
+        signal.addEventListener('abort', () => resolve(null))), ack: async () => true,
+        expire: async () => 1, remove: async () => 1 };
+      const inbox = new ReplyInbox(idle, 60000);
       const slowSend = () => new Promise((resolve) => setTimeout(resolve, 20));
       const aborts = new AbortController();
       const requests = [

@@ -14,7 +14,7 @@ function definition(instance: object, options: Partial<AgentOptions> = {}): Agen
     instance,
     options: { type: 'reg', ...options },
     consumer: DEFAULT_CONSUMER_OPTIONS,
-    handlers: new Map(),
+    handlers: [],
   };
 }
 

@@ -13,7 +13,6 @@ import {
   type BatchMessage,
 } from '../../../lib';
 import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
-import { TracingMessageCoordinator } from '../../../lib/nest/tracing-message-coordinator';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-batch');
@@ -22,10 +21,13 @@ const sender = { type: 'tb-sender' };
 const a = { type: 'tb-a' };
 const b = { type: 'tb-b' };
 
-describe('TracingMessageCoordinator.sendMessages', () => {
+describe('coordinator tracing hooks: sendMessages', () => {
   const client = createClient();
-  const inner = new RedisMessageCoordinator(client, { keyPrefix: prefix });
-  const traced = new TracingMessageCoordinator(inner, AgentTracing.create({ tracerName: 'unit' }));
+  const inner = new RedisMessageCoordinator(client, {
+    keyPrefix: prefix,
+    instrumentation: AgentTracing.create({ tracerName: 'unit' }).instrumentation!.coordinator,
+  });
+  const traced = inner;
 
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -69,7 +71,7 @@ describe('TracingMessageCoordinator.sendMessages', () => {
     for (const id of carried) expect(spanIds.has(id)).toBe(true);
   });
 
-  it('hands malformed input to the wrapped coordinator, which refuses it', async () => {
+  it('lets malformed input through to validation, which refuses it', async () => {
     await expect(
       traced.sendMessages(sender, [null as unknown as BatchMessage]),
     ).rejects.toBeInstanceOf(ValidationError);

@@ -17,7 +17,6 @@ import {
   type OutgoingMessage,
 } from '../../../lib';
 import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
-import { TracingMessageCoordinator } from '../../../lib/nest/tracing-message-coordinator';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-coordinator');
@@ -30,10 +29,11 @@ function event(payload: Record<string, string>): OutgoingMessage {
   return { messageType: MessageType.EVENT, payload };
 }
 
-describe('TracingMessageCoordinator (real Redis)', () => {
+describe('coordinator tracing hooks (real Redis)', () => {
   let contextManager: AsyncLocalStorageContextManager;
+  // One coordinator: the tracing hooks are its option, no longer a wrapper around it.
   let inner: RedisMessageCoordinator;
-  let traced: TracingMessageCoordinator;
+  let traced: RedisMessageCoordinator;
 
   beforeAll(() => {
     contextManager = new AsyncLocalStorageContextManager().enable();
@@ -47,8 +47,9 @@ describe('TracingMessageCoordinator (real Redis)', () => {
       backoffBaseMs: 1,
       backoffMaxMs: 1,
       jitter: 'none',
+      instrumentation: AgentTracing.create({ tracerName: 'unit' }).instrumentation!.coordinator,
     });
-    traced = new TracingMessageCoordinator(inner, AgentTracing.create({ tracerName: 'unit' }));
+    traced = inner;
   });
 
   afterEach(() => exporter.reset());
@@ -138,7 +139,7 @@ describe('TracingMessageCoordinator (real Redis)', () => {
     expect(readTraceparent(request)).toContain(requestSpan!.spanContext().spanId);
   });
 
-  it('hands queue management straight to the wrapped coordinator', async () => {
+  it('leaves queue management alone', async () => {
     await traced.sendMessage(sender, a, event({ n: '1' }));
     await traced.sendMessage(sender, a, event({ n: '2' }));
     expect(await traced.listQueues()).toEqual(
@@ -165,7 +166,7 @@ describe('TracingMessageCoordinator (real Redis)', () => {
     expect(await traced.recoverPending(a)).toBe(0);
   });
 
-  it('hands batch receives to the wrapped coordinator, one call each', async () => {
+  it('leaves batch receives alone, one call each', async () => {
     for (const n of ['1', '2', '3']) await traced.sendMessage(sender, a, event({ n }));
     const receiveMany = jest.spyOn(inner, 'receiveMany');
     const ackAndReceiveMany = jest.spyOn(inner, 'ackAndReceiveMany');
@@ -180,7 +181,7 @@ describe('TracingMessageCoordinator (real Redis)', () => {
     expect(step.acknowledged).toEqual([true, true]);
     expect(step.next.map((d) => d.queueMessage.message.payload)).toEqual([{ n: '3' }]);
     expect(receiveMany).toHaveBeenCalledTimes(1);
-    // The wrapped coordinator's own receiveMany answered inside its ackAndReceiveMany.
+    // receiveMany answered inside ackAndReceiveMany.
     expect(ackAndReceiveMany).toHaveBeenCalledTimes(2);
     expect(await traced.ack(a, step.next[0].token)).toBe(true);
     receiveMany.mockRestore();
