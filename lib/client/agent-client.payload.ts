@@ -11,7 +11,9 @@ import type { JsonObject } from '../messaging/models/agent-message';
 export type AgentClientPayload =
   | JsonObject
   | (object & {
+      /** Absent: iterables (arrays, `Map`, `Set`) are not payloads. */
       readonly [Symbol.iterator]?: never;
+      /** Absent: functions and classes are not payloads. */
       readonly [Symbol.hasInstance]?: never;
     });
 

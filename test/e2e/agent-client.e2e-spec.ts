@@ -20,6 +20,7 @@ import {
   OnAgentMessage,
   PermanentMessageError,
   formatAgentId,
+  getAgentClientToken,
   isAgentRequestError,
   type AgentMessage,
   type AgentMessageContext,
@@ -31,8 +32,9 @@ import { waitFor } from '../support/wait';
 
 /**
  * A web application whose controller holds `@InjectAgentClient('billing')` talks over HTTP
- * requests to a billing `@Agent()` in another application: replies come back typed, a failed
- * request becomes a typed error, and events carry the topic and the web app's identity.
+ * requests to a billing `@Agent()` in another application, whose topic handlers take what the
+ * client sends by its topic: replies come back typed, a failed request becomes a typed error,
+ * and events carry the topic and the web app's identity.
  */
 
 const prefix = uniquePrefix('e2e-agent-client');
@@ -58,7 +60,7 @@ interface InvoiceReply {
 class BillingAgent {
   readonly events: AgentMessage[] = [];
 
-  @OnAgentMessage(MessageType.REQUEST)
+  @OnAgentMessage(MessageType.REQUEST, { topic: 'invoices.create' })
   create(
     @AgentPayload() invoice: { customerId: string; amountCents: number; dueAt: string },
     @AgentContext() context: AgentMessageContext,
@@ -73,7 +75,7 @@ class BillingAgent {
     };
   }
 
-  @OnAgentMessage(MessageType.EVENT)
+  @OnAgentMessage(MessageType.EVENT, { topic: 'invoices.*' })
   noted(@AgentContext() context: AgentMessageContext): void {
     this.events.push(context.message);
   }
@@ -169,6 +171,13 @@ describe('an agent client in a controller, over HTTP (e2e)', () => {
     expect(response.body).toMatchObject({
       code: ErrorCode.PERMANENT_MESSAGE,
       message: 'amountCents must be positive',
+    });
+  });
+
+  it('a topic no handler of the agent takes fails the request at once with NO_HANDLER', async () => {
+    const client = web.get<AgentClient>(getAgentClientToken('billing'));
+    await expect(client.request('refunds.create', { invoiceId: 'inv-c-1' })).rejects.toMatchObject({
+      code: ErrorCode.NO_HANDLER,
     });
   });
 
