@@ -7,6 +7,7 @@ const LAYERS = [
   ['messaging'],
   ['registry', 'quotas'],
   ['runtime'],
+  ['client'],
   ['nest'],
   ['testing', 'cli'],
 ];

@@ -3,6 +3,7 @@ export * from './messaging';
 export * from './registry';
 export * from './resilience';
 export * from './runtime';
+export * from './client';
 export * from './nest';
 export {
   KeyLayout,

@@ -76,13 +76,22 @@ export interface ShapeRules {
   depthRule: string;
   /** Refuse an own `__proto__` key at any depth. */
   noPrototypeKeys: boolean;
+  /**
+   * The value must be a JSON object that `JSON.stringify` carries exactly: each value is read
+   * through its `toJSON()` as `JSON.stringify` reads it, and anything `JSON.stringify` would
+   * change or leave out is refused (see `exactJsonView` below). Default off.
+   */
+  exactJsonObject?: boolean;
 }
 
 interface ShapeNode {
   value: unknown;
   path: string;
   depth: number;
+  /** The property name of an object's value. */
   key?: string;
+  /** The index of an array's element. */
+  index?: number;
 }
 
 /** The children of an object or array, in order; throws whatever reading them throws. */
@@ -94,6 +103,7 @@ function childrenOf(node: ShapeNode, value: object): ShapeNode[] {
       value: items[i],
       path: `${node.path}[${i}]`,
       depth,
+      index: i,
     }));
   }
   return Object.keys(value).map((key) => ({
@@ -119,7 +129,7 @@ export function assertShape(value: unknown, field: string, rules: ShapeRules): v
     if (rules.noPrototypeKeys && node.key === FORBIDDEN_KEY) {
       throw new ValidationError(node.path, 'noPrototypeKeys', 'the key __proto__ is not allowed');
     }
-    const current = node.value;
+    const current = rules.exactJsonObject ? exactJsonView(node) : node.value;
     if (typeof current !== 'object' || current === null) continue;
     if (node.depth > rules.maxDepth) {
       throw new ValidationError(
@@ -138,6 +148,96 @@ export function assertShape(value: unknown, field: string, rules: ShapeRules): v
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
+}
+
+/** Stands for an invalid `Date`, which `toJSON()` would turn into `null`. */
+const INVALID_DATE = Symbol('invalid Date');
+
+/** The first key of `array` that is not an index, if any. */
+function namedKeyOf(array: unknown[]): string | undefined {
+  const keys = Object.keys(array);
+  // With no more keys than elements, any named key comes with a hole, refused as `undefined`.
+  return keys.length > array.length ? keys.find((key) => !/^(0|[1-9]\d*)$/.test(key)) : undefined;
+}
+
+/** Refuses `node` as JSON cannot carry it: `detail` says what it holds. */
+function notJson(node: ShapeNode, detail: string): never {
+  throw new ValidationError(node.path, 'isJson', `${detail}, which JSON cannot carry exactly`);
+}
+
+/** `read()`, any throw (a getter, `toJSON()`, a revoked proxy) refused as unreadable. */
+function readAt<T>(node: ShapeNode, read: () => T): T {
+  try {
+    return read();
+  } catch {
+    throw new ValidationError(node.path, 'isReadable', 'could not be read');
+  }
+}
+
+/** `value` through its `toJSON()` when it has one, called as `JSON.stringify` calls it. */
+function throughToJson(node: ShapeNode, value: unknown): unknown {
+  if ((typeof value !== 'object' || value === null) && typeof value !== 'bigint') return value;
+  const toJson = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJson !== 'function') return value;
+  const key = node.key ?? (node.index === undefined ? '' : String(node.index));
+  return (toJson as (key: string) => unknown).call(value, key);
+}
+
+/**
+ * `node`'s value as `JSON.stringify` sees it (through its `toJSON()`), refused when JSON cannot
+ * carry it exactly: `undefined` in an array (an object property that is `undefined` is left
+ * out, as if absent), functions, symbols, bigints, `NaN` and infinities, an invalid `Date`,
+ * objects other than plain objects, class instances and arrays (`Map`, `Set`, `RegExp`, typed
+ * arrays, errors, boxed primitives…: what `Object.prototype.toString` does not call `Object`
+ * or `Array`) unless they have `toJSON()`, array holes and named properties of arrays, and
+ * enumerable symbol-keyed properties. The value itself must be a non-array object. `-0` is
+ * written as `0`: JSON numbers have no signed zero.
+ */
+function exactJsonView(node: ShapeNode): unknown {
+  const value = readAt(node, () => {
+    const original = node.value;
+    if (original instanceof Date && Number.isNaN(original.getTime())) return INVALID_DATE;
+    return throughToJson(node, original);
+  });
+  if (value === INVALID_DATE) notJson(node, 'an invalid Date');
+  if (node.depth === 1 && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new ValidationError(node.path, 'isObject', 'must be a JSON object');
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : notJson(node, String(value));
+    case 'undefined':
+      // An object property that is `undefined` is left out, as if absent.
+      return node.key === undefined ? notJson(node, 'undefined (or an array hole)') : value;
+    case 'object':
+      return value === null ? value : exactJsonObject(node, value);
+    default:
+      return notJson(node, describeValue(value));
+  }
+}
+
+/** `value` when JSON carries all of it: see {@link exactJsonView}. */
+function exactJsonObject(node: ShapeNode, value: object): object {
+  const { tag, named, symbol } = readAt(node, () => ({
+    tag: Object.prototype.toString.call(value),
+    named: Array.isArray(value) ? namedKeyOf(value) : undefined,
+    symbol: Object.getOwnPropertySymbols(value).find((key) =>
+      Object.prototype.propertyIsEnumerable.call(value, key),
+    ),
+  }));
+  if (tag !== '[object Object]' && tag !== '[object Array]') {
+    notJson(node, `${tag.slice(8, -1)} object without toJSON()`);
+  }
+  if (named !== undefined) {
+    notJson({ ...node, path: `${node.path}.${named}` }, 'a named property of an array');
+  }
+  if (symbol !== undefined) {
+    notJson({ ...node, path: `${node.path}[${String(symbol)}]` }, 'a symbol-keyed property');
+  }
+  return value;
 }
 
 /**

@@ -60,6 +60,8 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = Object.fr
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Default payload nesting cap. */
 export const DEFAULT_MAX_PAYLOAD_DEPTH = 64;
+/** The largest `maxPayloadDepth` a coordinator accepts. */
+export const MAX_PAYLOAD_DEPTH_LIMIT = 1000;
 /** Default poll step for clients that cannot block. */
 export const DEFAULT_POLL_INTERVAL_MS = 20;
 /** Default batch of `recoverPending`. */
@@ -146,7 +148,7 @@ export function resolveCoordinatorOptions(
       options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH,
       'maxPayloadDepth',
       1,
-      1000,
+      MAX_PAYLOAD_DEPTH_LIMIT,
     ),
     blockingReceive: options.blockingReceive,
     pollIntervalMs: assertInteger(

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, type ValidationError } from '../errors';
 import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../common/wait-for-redis';
 import { assertInteger, assertKeyPrefix } from '../common/validate';
@@ -13,6 +13,8 @@ import { resolveRegistryOptions } from '../registry/registry.options';
 import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
 import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
 import { isRedisClient } from './redis-connection';
+import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
+import { validateAgentId } from '../messaging/outgoing-message';
 import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
 
 /** The longest wait an option may name. */
@@ -32,6 +34,12 @@ export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
 /** Default prefix of Prometheus metric names. */
 export const DEFAULT_PROMETHEUS_PREFIX = 'agent_coordination_';
 
+/** Default of the module's `identity`: the sender of its agent clients' messages. */
+export const DEFAULT_APP_IDENTITY: Readonly<ResolvedAgentId> = Object.freeze({
+  type: 'app',
+  instance: 'default',
+});
+
 /** Default OpenTelemetry tracer name. */
 export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
 
@@ -40,6 +48,7 @@ export interface ResolvedModuleOptions {
   connection: AgentCoordinationConnection;
   connectTimeoutMs: number;
   keyPrefix: string;
+  identity: ResolvedAgentId;
   coordinator: NonNullable<AgentCoordinationModuleOptions['coordinator']>;
   registry: NonNullable<AgentCoordinationModuleOptions['registry']>;
   breakers: NonNullable<AgentCoordinationModuleOptions['breakers']>;
@@ -53,6 +62,7 @@ const KNOWN_OPTIONS = new Set([
   'connection',
   'connectTimeoutMs',
   'keyPrefix',
+  'identity',
   'coordinator',
   'registry',
   'breakers',
@@ -128,6 +138,7 @@ export function resolveModuleOptions(
       DAY_MS,
     ),
     keyPrefix,
+    identity: resolveIdentity(options.identity),
     coordinator: options.coordinator ?? {},
     registry: options.registry ?? {},
     breakers: options.breakers ?? {},
@@ -138,15 +149,31 @@ export function resolveModuleOptions(
   };
 }
 
+/** What a validation error says about its field, without the field and rule around it. */
+function detailOf(error: ValidationError): string {
+  return error.message.replace(/^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s, '$1');
+}
+
 function nested(section: string, check: () => unknown): void {
   try {
     check();
   } catch (error) {
     if (error instanceof ConfigurationError && !error.field.startsWith(`${section}.`)) {
-      const detail = error.message.replace(/^Invalid [^:]+: (.*) \(rule: [^)]*\)$/s, '$1');
-      throw new ConfigurationError(`${section}.${error.field}`, error.rule, detail);
+      throw new ConfigurationError(`${section}.${error.field}`, error.rule, detailOf(error));
     }
     throw error;
+  }
+}
+
+/** The application's identity, validated; a bad one is a configuration error naming it. */
+function resolveIdentity(identity: AgentId | undefined): ResolvedAgentId {
+  if (identity === undefined) return DEFAULT_APP_IDENTITY;
+  try {
+    return validateAgentId(identity, 'identity');
+  } catch (error) {
+    // validateAgentId throws nothing but ValidationErrors.
+    const invalid = error as ValidationError;
+    throw new ConfigurationError(invalid.field, invalid.rule, detailOf(invalid));
   }
 }
 

@@ -1,3 +1,6 @@
+import { resolveAgentTarget, type AgentTarget } from '../client/agent-client.options';
+import { formatAgentId } from '../messaging/models/agent-id';
+
 /** Metadata key under which `@Agent()` stores its options on a class. */
 export const AGENT_METADATA = 'tta-agent-coordination:agent';
 
@@ -19,6 +22,13 @@ export const AGENT_COORDINATION_REDIS = Symbol('AGENT_COORDINATION_REDIS');
 /** Injection token of the core's logger, backed by Nest's `Logger` (one per module). */
 export const AGENT_COORDINATION_LOGGER = Symbol('AGENT_COORDINATION_LOGGER');
 
+/**
+ * Injection token of the application's own identity (a `ResolvedAgentId`): the module's
+ * `identity` option, `{ type: 'app', instance: 'default' }` when it names none. Agent clients
+ * send as it.
+ */
+export const AGENT_COORDINATION_IDENTITY = Symbol('AGENT_COORDINATION_IDENTITY');
+
 /** Injection token of the validated, defaulted module options. */
 export const AGENT_COORDINATION_RESOLVED_OPTIONS = Symbol('AGENT_COORDINATION_RESOLVED_OPTIONS');
 
@@ -27,6 +37,16 @@ export const AGENT_COORDINATION_CORE_COORDINATOR = Symbol('AGENT_COORDINATION_CO
 
 /** The routing tag prefix that carries a W3C trace context inside a message. */
 export const TRACEPARENT_TAG_PREFIX = 'traceparent=';
+
+/**
+ * The injection token of the `AgentClient` toward `target` (see `@InjectAgentClient`):
+ * one per agent, so `'billing'` and `{ type: 'billing' }` name the same client.
+ *
+ * @throws ValidationError for a target that is not a valid agent id or type
+ */
+export function getAgentClientToken(target: AgentTarget): string {
+  return `tta-agent-coordination:agent-client:${formatAgentId(resolveAgentTarget(target))}`;
+}
 
 /** The injection token of the circuit breaker named `name` (see `@InjectCircuitBreaker`). */
 export function getCircuitBreakerToken(name: string): string {

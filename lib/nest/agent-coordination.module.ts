@@ -12,7 +12,10 @@ import { AgentCoordinationLifecycle } from './agent-coordination.lifecycle';
 import { AgentCoordinationMetrics } from './agent-coordination.metrics';
 import { AgentCoordinationConfigurableModule } from './agent-coordination.module-definition';
 import { agentCoordinationCoreProviders } from './agent-coordination.providers';
-import { AGENT_COORDINATION_REDIS } from './agent-coordination.constants';
+import {
+  AGENT_COORDINATION_IDENTITY,
+  AGENT_COORDINATION_REDIS,
+} from './agent-coordination.constants';
 import { AgentExplorer } from './agent.explorer';
 import { AgentMessageEvents } from './agent-message.events';
 import { AgentMetadataAccessor } from './agent-metadata.accessor';
@@ -23,9 +26,10 @@ import { AgentMetadataAccessor } from './agent-metadata.accessor';
  * agents, runs their receive loops, and shuts them down cleanly.
  *
  * Injectable: `MessageCoordinator`, `AgentRegistry`, `CircuitBreakerRegistry`,
- * `AgentCoordinationMetrics`, `AgentMessageEvents`, `AgentCoordinationHealthIndicator`, and
- * breakers declared with {@link AgentCoordinationModule.forFeature} via
- * `@InjectCircuitBreaker(name)`.
+ * `AgentCoordinationMetrics`, `AgentMessageEvents`, `AgentCoordinationHealthIndicator`, the
+ * application's identity (`AGENT_COORDINATION_IDENTITY`), and breakers and agent clients
+ * declared with {@link AgentCoordinationModule.forFeature} via `@InjectCircuitBreaker(name)`
+ * and `@InjectAgentClient(target)`.
  *
  * @property forRoot Configures the module with {@link AgentCoordinationForRootOptions}: the
  * {@link AgentCoordinationModuleOptions} plus `isGlobal` (default false).
@@ -53,12 +57,14 @@ import { AgentMetadataAccessor } from './agent-metadata.accessor';
     AgentCoordinationMetrics,
     AgentCoordinationHealthIndicator,
     AGENT_COORDINATION_REDIS,
+    AGENT_COORDINATION_IDENTITY,
   ],
 })
 export class AgentCoordinationModule extends AgentCoordinationConfigurableModule {
   /**
-   * Declares circuit breakers to inject with `@InjectCircuitBreaker(name)` in the importing
-   * module. The root module must be global (`isGlobal: true`).
+   * Declares circuit breakers to inject with `@InjectCircuitBreaker(name)` and agent clients
+   * to inject with `@InjectAgentClient(target)` in the importing module. The root module must
+   * be global (`isGlobal: true`).
    */
   static forFeature(options: AgentCoordinationFeatureOptions): DynamicModule {
     return AgentCoordinationFeatureModule.register(options);

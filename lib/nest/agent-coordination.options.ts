@@ -1,5 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import type { RedisClient } from '../common/redis-client';
+import type { AgentId } from '../messaging/models/agent-id';
 import type { RedisMessageCoordinatorOptions } from '../messaging/coordinator.options';
 import type { RedisAgentRegistryOptions } from '../registry/registry.options';
 import type { CircuitBreakerRegistryOptions } from '../resilience/circuit-breaker-registry';
@@ -59,6 +60,13 @@ export interface AgentCoordinationModuleOptions {
   connectTimeoutMs?: number;
   /** Prefix of every key the module writes. Default `ao`. */
   keyPrefix?: string;
+  /**
+   * Who this application is when it sends: the `sender` of the messages its agent clients
+   * (`@InjectAgentClient()`) send, unless a client names its own. Default `{ type: 'app' }`
+   * (instance `default`); name your service here, e.g. `{ type: 'shop', instance: 'eu-1' }`,
+   * so the agents it talks to can tell who asked.
+   */
+  identity?: AgentId;
   /**
    * Limits of the message coordinator (queue size, retries, backoff, de-duplication, payload
    * size), and `instrumentation` hooks of the application, which run inside the module's

@@ -8,6 +8,7 @@ import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
 import type { CoordinationLogger } from '../common/logger';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
+  AGENT_COORDINATION_IDENTITY,
   AGENT_COORDINATION_LOGGER,
   AGENT_COORDINATION_REDIS,
   AGENT_COORDINATION_RESOLVED_OPTIONS,
@@ -24,9 +25,9 @@ import { openConnection, type AgentCoordinationRedis } from './redis-connection'
 
 /**
  * The providers that build the framework-free core from the module options: validated
- * options, the logger, the connection (ready, or bootstrap fails), the coordinator (with the
- * tracing hooks when on, outside any `coordinator.instrumentation` of the options), the
- * registry and the circuit breakers, all logging through Nest.
+ * options, the logger, the application's identity, the connection (ready, or bootstrap fails),
+ * the coordinator (with the tracing hooks when on, outside any `coordinator.instrumentation` of
+ * the options), the registry and the circuit breakers, all logging through Nest.
  */
 export const agentCoordinationCoreProviders: Provider[] = [
   {
@@ -37,6 +38,11 @@ export const agentCoordinationCoreProviders: Provider[] = [
   {
     provide: AGENT_COORDINATION_LOGGER,
     useFactory: () => createNestCoordinationLogger(),
+  },
+  {
+    provide: AGENT_COORDINATION_IDENTITY,
+    useFactory: (options: ResolvedModuleOptions) => options.identity,
+    inject: [AGENT_COORDINATION_RESOLVED_OPTIONS],
   },
   {
     provide: AGENT_COORDINATION_REDIS,

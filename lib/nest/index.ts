@@ -4,6 +4,7 @@ export { AgentCoordinationModule } from './agent-coordination.module';
 export {
   AgentCoordinationFeatureModule,
   type AgentCoordinationFeatureOptions,
+  type AgentClientFeature,
   type CircuitBreakerFeature,
 } from './agent-coordination-feature.module';
 export {
@@ -21,6 +22,7 @@ export type {
   PrometheusExportOptions,
 } from './agent-coordination.options';
 export {
+  DEFAULT_APP_IDENTITY,
   DEFAULT_CONSUMER_OPTIONS,
   DEFAULT_LATENCY_BUCKETS_MS,
   DEFAULT_PROMETHEUS_PREFIX,
@@ -28,9 +30,11 @@ export {
   type ResolvedConsumerOptions,
 } from './agent-coordination-options.resolver';
 export {
+  AGENT_COORDINATION_IDENTITY,
   AGENT_COORDINATION_REDIS,
   AGENT_MESSAGE_CONTEXT_TYPE,
   TRACEPARENT_TAG_PREFIX,
+  getAgentClientToken,
   getCircuitBreakerToken,
 } from './agent-coordination.constants';
 export { AgentBootstrapError, isAgentBootstrapError } from './agent-coordination.errors';

@@ -25,6 +25,9 @@ export interface RoutingKey {
   tags: string[];
 }
 
+/** The longest `routing.topic`, in characters. */
+export const MAX_TOPIC_LENGTH = 256;
+
 /** Message ids: 6–128 characters of `[A-Za-z0-9_.:-]`. */
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_.:-]{6,128}$/;
 
@@ -66,7 +69,7 @@ export class RoutingKeyDto implements RoutingKey {
   /** At most 256 characters. See {@link RoutingKey.topic}. */
   @IsOptional()
   @IsString()
-  @MaxLength(256)
+  @MaxLength(MAX_TOPIC_LENGTH)
   topic?: string;
 
   /** At most 64, each at most 128 characters. See {@link RoutingKey.tags}. */

@@ -1,4 +1,9 @@
-import { ConfigurationError, DEFAULT_CONSUMER_OPTIONS, silentLogger } from '../../../lib';
+import {
+  ConfigurationError,
+  DEFAULT_APP_IDENTITY,
+  DEFAULT_CONSUMER_OPTIONS,
+  silentLogger,
+} from '../../../lib';
 import {
   resolveConsumerOptions,
   resolveModuleOptions,
@@ -25,6 +30,32 @@ describe('module options', () => {
     expect(resolved.consumer).toEqual(DEFAULT_CONSUMER_OPTIONS);
     expect(resolved.prometheus).toBeNull();
     expect(resolved.tracing).toEqual({ tracerName: 'tta-agent-coordination' });
+    expect(resolved.identity).toEqual({ type: 'app', instance: 'default' });
+    expect(resolved.identity).toBe(DEFAULT_APP_IDENTITY);
+  });
+
+  it('resolves the identity, its instance filled in', () => {
+    expect(resolveModuleOptions({ connection, identity: { type: 'shop' } }).identity).toEqual({
+      type: 'shop',
+      instance: 'default',
+    });
+    expect(
+      resolveModuleOptions({ connection, identity: { type: 'shop', instance: 'eu-1' } }).identity,
+    ).toEqual({ type: 'shop', instance: 'eu-1' });
+  });
+
+  it('refuses a bad identity with a ConfigurationError naming the field and the rule', () => {
+    const error = (() => {
+      try {
+        resolveModuleOptions({ connection, identity: { type: 'shop', instance: 'a b' } });
+      } catch (e) {
+        return e as ConfigurationError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/^Invalid identity\.instance: .+ \(rule: matches\)$/);
+    expect(error.message).not.toMatch(/Invalid identity\.instance: Invalid/);
   });
 
   it.each([
@@ -51,6 +82,9 @@ describe('module options', () => {
     [{ connection, metrics: { prometheus: 'yes' } }, 'metrics.prometheus'],
     [{ connection, tracing: { tracerName: '' } }, 'tracing.tracerName'],
     [{ connection, tracing: { tracerName: 7 } }, 'tracing.tracerName'],
+    [{ connection, identity: 'shop' }, 'identity'],
+    [{ connection, identity: { type: 'a:b' } }, 'identity.type'],
+    [{ connection, identity: { type: 'shop', role: 'x' } }, 'identity.role'],
   ])('rejects %j naming %s', (options, field) => {
     expect(fieldOf(() => resolveModuleOptions(options as never))).toBe(field);
   });
