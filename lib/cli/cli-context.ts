@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { assertKeyPrefix } from '../common/validate';
-import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import { parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 
 /** A failure the CLI reports in one line; `exitCode` 2 for bad arguments, 1 otherwise. */
 export class CliError extends Error {

@@ -1,7 +1,7 @@
 import { assertInteger, optionsObject } from '../common/validate';
 import { ConfigurationError, ValidationError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../messaging/coordinator.options';
-import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
+import type { AgentId, ResolvedAgentId } from '../common/agent-id';
 import { MAX_TOPIC_LENGTH } from '../messaging/models/agent-message';
 import type { MessagePriority } from '../messaging/models/message.enums';
 import { validateAgentId } from '../messaging/outgoing-message';

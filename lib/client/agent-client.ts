@@ -1,5 +1,5 @@
 import type { MessageCoordinator, OutgoingMessage } from '../messaging/message-coordinator';
-import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import type { ResolvedAgentId } from '../common/agent-id';
 import type { JsonObject } from '../messaging/models/agent-message';
 import { MessageType } from '../messaging/models/message.enums';
 import type { MessageResult } from '../messaging/models/queue-message';

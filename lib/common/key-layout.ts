@@ -1,4 +1,4 @@
-import { formatAgentId, type AgentId } from '../messaging/models/agent-id';
+import { formatAgentId, type AgentId } from './agent-id';
 import type { MessagePriority } from '../messaging/models/message.enums';
 
 /** Version of the key layout and stored formats; written to `<prefix>:layout` on start. */

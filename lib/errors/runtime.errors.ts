@@ -1,4 +1,4 @@
-import type { AgentId } from '../messaging/models/agent-id';
+import type { AgentId } from '../common/agent-id';
 import { AgentCoordinationError, ErrorCode } from './coordination.error';
 
 /** Redis could not be reached or answered with an error. Usually worth retrying. */

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors';
 import type { OutgoingMessage } from './message-coordinator';
-import type { AgentId, ResolvedAgentId } from './models/agent-id';
+import type { AgentId, ResolvedAgentId } from '../common/agent-id';
 import type { MessageType } from './models/message.enums';
 import type { MessageResult } from './models/queue-message';
 

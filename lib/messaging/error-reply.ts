@@ -1,5 +1,5 @@
 import { AgentRequestError, ErrorCode } from '../errors';
-import { formatAgentId, type ResolvedAgentId } from './models/agent-id';
+import { formatAgentId, type ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from './models/agent-message';
 
 /**

@@ -4,7 +4,7 @@ import {
   parseAgentId,
   type AgentId,
   type ResolvedAgentId,
-} from './models/agent-id';
+} from '../common/agent-id';
 import {
   MESSAGE_ID_PATTERN,
   type AgentMessage,

@@ -1,4 +1,4 @@
-import type { AgentId } from './models/agent-id';
+import type { AgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from './models/agent-message';
 import type { FailureType, MessageType } from './models/message.enums';
 import type {

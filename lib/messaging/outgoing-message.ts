@@ -3,7 +3,7 @@ import { ValidationError } from '../errors';
 import { encodeBody, parseToken, type DeliveryToken } from './message-codec';
 import { newMessageId } from './message-id';
 import type { OutgoingMessage } from './message-coordinator';
-import { AgentIdDto, resolveAgentId, type AgentId, type ResolvedAgentId } from './models/agent-id';
+import { AgentIdDto, resolveAgentId, type AgentId, type ResolvedAgentId } from '../common/agent-id';
 import { AgentMessageDto, type AgentMessage } from './models/agent-message';
 import { MessagePriority } from './models/message.enums';
 import { plainAgentId, plainMessage } from './plain-validation';

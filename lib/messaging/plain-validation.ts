@@ -1,4 +1,4 @@
-import { AGENT_ID_PATTERN, DEFAULT_INSTANCE, type ResolvedAgentId } from './models/agent-id';
+import { AGENT_ID_PATTERN, DEFAULT_INSTANCE, type ResolvedAgentId } from '../common/agent-id';
 import { MESSAGE_ID_PATTERN } from './models/agent-message';
 import { MessagePriority, MessageType } from './models/message.enums';
 

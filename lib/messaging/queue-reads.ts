@@ -1,7 +1,7 @@
 import type { QueueKeys } from '../common/key-layout';
 import type { RedisClient } from '../common/redis-client';
 import { decodeDeadLetter } from './message-codec';
-import type { ResolvedAgentId } from './models/agent-id';
+import type { ResolvedAgentId } from '../common/agent-id';
 import type { QueueMessage, QueueStats } from './models/queue-message';
 import { readyKeys } from './queue-scripts';
 

@@ -7,7 +7,7 @@ import {
 } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { UnexpectedScriptResultError } from '../errors';
-import { formatAgentId } from './models/agent-id';
+import { formatAgentId } from '../common/agent-id';
 import type { MessageResult } from './models/queue-message';
 import type { PreparedMessage } from './outgoing-message';
 import { QueueScripts, SendResult, sendKeys } from './queue-scripts';

@@ -39,7 +39,7 @@ import {
   resolveAgentId,
   type AgentId,
   type ResolvedAgentId,
-} from './models/agent-id';
+} from '../common/agent-id';
 import type { AgentMessage, JsonObject } from './models/agent-message';
 import { FailureType, MessagePriority, MessageType } from './models/message.enums';
 import type {

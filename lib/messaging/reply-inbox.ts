@@ -1,7 +1,7 @@
 import { sleep } from '../common/sleep';
 import { randomBytes } from 'node:crypto';
 import { RequestTimeoutError, ClosedError, OperationAbortedError } from '../errors';
-import type { ResolvedAgentId } from './models/agent-id';
+import type { ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage } from './models/agent-message';
 import { MessageType } from './models/message.enums';
 import type { ReceivedMessage } from './models/queue-message';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyLayout } from '../common/key-layout';
 import type { RedisClient } from '../common/redis-client';
 import { RedisOperationError, ValidationError } from '../errors';
-import { formatAgentId, parseAgentId, type ResolvedAgentId } from './models/agent-id';
+import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import { MessageType } from './models/message.enums';
 import type { MessageSubscription } from './models/queue-message';
 

@@ -1,17 +1,28 @@
+/*
+ * The Nest surface: a thin shell over the framework-free runtime, in folders by role —
+ *   decorators/     what users put on their classes and parameters
+ *   discovery/      finding @Agent() providers and binding their handlers
+ *   module/         the dynamic modules, their options and providers
+ *   workers/        running each agent's AgentWorker: lifecycle, registration, logs, events
+ *   observability/  tracing, metrics, health, and loading their optional packages
+ * Files are named `<subject>.<role>.ts` in kebab-case, the role being the kind of piece
+ * (module, providers, options, resolver, decorator, explorer, accessor, factory, lifecycle,
+ * events, tracing, metrics, exporter, health, classifier, registration, loader, ...).
+ */
 import type { AgentWorkerStatus } from '../runtime/agent.worker';
 export * from './decorators';
-export { AgentCoordinationModule } from './agent-coordination.module';
+export { AgentCoordinationModule } from './module/agent-coordination.module';
 export {
   AgentCoordinationFeatureModule,
   type AgentCoordinationFeatureOptions,
   type AgentClientFeature,
   type CircuitBreakerFeature,
-} from './agent-coordination-feature.module';
+} from './module/agent-coordination-feature.module';
 export {
   AGENT_COORDINATION_MODULE_OPTIONS,
   type AgentCoordinationForRootOptions,
   type AgentCoordinationForRootAsyncOptions,
-} from './agent-coordination.module-definition';
+} from './module/agent-coordination.module-definition';
 export type {
   AgentCoordinationModuleOptions,
   AgentCoordinationModuleExtras,
@@ -20,7 +31,7 @@ export type {
   AgentCoordinationMetricsOptions,
   AgentCoordinationTracingOptions,
   PrometheusExportOptions,
-} from './agent-coordination.options';
+} from './module/agent-coordination.options';
 export {
   DEFAULT_APP_IDENTITY,
   DEFAULT_CONSUMER_OPTIONS,
@@ -28,7 +39,7 @@ export {
   DEFAULT_PROMETHEUS_PREFIX,
   DEFAULT_TRACER_NAME,
   type ResolvedConsumerOptions,
-} from './agent-coordination-options.resolver';
+} from './module/agent-coordination-options.resolver';
 export {
   AGENT_COORDINATION_IDENTITY,
   AGENT_COORDINATION_REDIS,
@@ -36,25 +47,25 @@ export {
   TRACEPARENT_TAG_PREFIX,
   getAgentClientToken,
   getCircuitBreakerToken,
-} from './agent-coordination.constants';
-export { AgentBootstrapError, isAgentBootstrapError } from './agent-coordination.errors';
-export { AgentMessageEvents } from './agent-message.events';
+} from './module/agent-coordination.constants';
+export { AgentBootstrapError, isAgentBootstrapError } from './module/agent-coordination.errors';
+export { AgentMessageEvents } from './workers/agent-message.events';
 export {
   AgentCoordinationMetrics,
   type AgentMetricsSnapshot,
   type LatencyHistogram,
-} from './agent-coordination.metrics';
+} from './observability/agent-coordination.metrics';
 export {
   AgentCoordinationHealthIndicator,
   type AgentCoordinationHealthResult,
-} from './agent-coordination.health';
+} from './observability/agent-coordination.health';
 export {
   createTracingInstrumentation,
   readTraceparent,
   withTraceparent,
   type TracingInstrumentation,
-} from './agent-coordination.tracing';
-export { failureOf, classifyNestError } from './nest-error.classifier';
+} from './observability/agent-coordination.tracing';
+export { failureOf, classifyNestError } from './workers/nest-error.classifier';
 /** The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}. */
 export type AgentConsumerStatus = AgentWorkerStatus;
-export type { AgentCoordinationRedis } from './redis-connection';
+export type { AgentCoordinationRedis } from './module/redis.connection';

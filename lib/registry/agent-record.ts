@@ -1,11 +1,6 @@
 import { ValidationError } from '../errors';
 import { serialisePayload, validateDto } from '../common/validate';
-import {
-  AgentIdDto,
-  resolveAgentId,
-  type AgentId,
-  type ResolvedAgentId,
-} from '../messaging/models/agent-id';
+import { AgentIdDto, resolveAgentId, type AgentId, type ResolvedAgentId } from '../common/agent-id';
 import { toCapabilitySet } from './models/capability.dto';
 import type { AgentCapabilitySet } from './models/capability.models';
 import type {

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { AgentId } from '../messaging/models/agent-id';
+import type { AgentId } from '../common/agent-id';
 import type { AgentCapabilitySet, AgentCapabilitySetInput } from './models/capability.models';
 import type {
   CapabilityDiscoveryRequest,

@@ -1,7 +1,7 @@
 import type { KeyLayout } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
-import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import { decodeAgentRecord, serverMillis, type AgentSnapshot } from './agent-record';
 import type { CapabilityStore } from './capability-store';
 import type { RegisteredAgent } from './models/registered-agent';

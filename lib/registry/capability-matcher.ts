@@ -1,5 +1,5 @@
 import { SemVer } from 'semver';
-import { formatAgentId } from '../messaging/models/agent-id';
+import { formatAgentId } from '../common/agent-id';
 import {
   CapabilityStatus,
   type AgentCapability,

@@ -2,7 +2,7 @@ import type { KeyLayout } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { ValidationError } from '../errors';
-import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import { formatAgentId, parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import { toCapabilitySet } from './models/capability.dto';
 import { readCanonicalSet } from './models/stored-capability';
 import type { AgentCapabilitySet } from './models/capability.models';

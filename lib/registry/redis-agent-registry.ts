@@ -14,7 +14,7 @@ import {
   parseAgentId,
   type AgentId,
   type ResolvedAgentId,
-} from '../messaging/models/agent-id';
+} from '../common/agent-id';
 import {
   checkAgentId,
   decodeAgentRecord,

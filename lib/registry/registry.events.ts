@@ -2,7 +2,7 @@ import { Subject, filter, type Observable } from 'rxjs';
 import { duplicateWatched } from '../common/connection-monitor';
 import type { CoordinationLogger } from '../common/logger';
 import type { RedisClient } from '../common/redis-client';
-import { parseAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import { parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import type { JsonObject } from './models/registered-agent';
 import { parseJsonObject } from '../common/json';
 

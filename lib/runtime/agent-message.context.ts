@@ -1,4 +1,4 @@
-import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import type { ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';
 

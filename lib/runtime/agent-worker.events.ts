@@ -1,4 +1,4 @@
-import type { ResolvedAgentId } from '../messaging/models/agent-id';
+import type { ResolvedAgentId } from '../common/agent-id';
 import type { MessageType } from '../messaging/models/message.enums';
 
 /**

@@ -2,7 +2,7 @@ import type { CoordinationLogger } from '../common/logger';
 import { assertInteger } from '../common/validate';
 import { ConfigurationError } from '../errors';
 import type { ErrorCode } from '../errors';
-import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
+import type { AgentId, ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage } from '../messaging/models/agent-message';
 import type { FailureType } from '../messaging/models/message.enums';
 import { validateAgentId } from '../messaging/outgoing-message';

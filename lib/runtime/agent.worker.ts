@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { sleep } from '../common/sleep';
 import { ClosedError, ConfigurationError, OperationAbortedError } from '../errors';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
-import { formatAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
+import { formatAgentId, type ResolvedAgentId } from '../common/agent-id';
 import type { ReceivedMessage } from '../messaging/models/queue-message';
 import {
   resolveWorkerOptions,

@@ -6,7 +6,7 @@ import {
 } from '../errors';
 import { ERROR_REPLY_TAG, errorReplyPayload } from '../messaging/error-reply';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
-import { formatAgentId } from '../messaging/models/agent-id';
+import { formatAgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
 import { FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';

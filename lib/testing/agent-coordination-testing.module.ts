@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DEFAULT_COORDINATOR_LIMITS } from '../messaging/coordinator.options';
-import { AgentCoordinationModule } from '../nest/agent-coordination.module';
-import type { AgentCoordinationModuleOptions } from '../nest/agent-coordination.options';
-import { loadOptionalPackage } from '../nest/optional-package';
+import { AgentCoordinationModule } from '../nest/module/agent-coordination.module';
+import type { AgentCoordinationModuleOptions } from '../nest/module/agent-coordination.options';
+import { loadOptionalPackage } from '../nest/observability/optional-package.loader';
 import { AgentTestingClient } from './agent-testing.client';
 import { useAccurateClock } from './mock-clock';
 import { adaptReplyTransformers, type RedisMockCommands } from './mock-reply-context';

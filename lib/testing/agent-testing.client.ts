@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import { MessageCoordinator, type OutgoingMessage } from '../messaging/message-coordinator';
-import type { AgentId } from '../messaging/models/agent-id';
+import type { AgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
 import { MessageType } from '../messaging/models/message.enums';
 import type { QueueMessage, QueueStats } from '../messaging/models/queue-message';
-import { AgentMessageEvents, type MessageHandledEvent } from '../nest/agent-message.events';
+import { AgentMessageEvents, type MessageHandledEvent } from '../nest/workers/agent-message.events';
 
 /** The sender used when a test does not name one. */
 export const TEST_SENDER: AgentId = { type: 'test-sender' };

@@ -15,7 +15,7 @@ import {
   type CoordinatorInstrumentation,
   type MessageSentEvent,
 } from '../../lib';
-import { resolveModuleOptions } from '../../lib/nest/agent-coordination-options.resolver';
+import { resolveModuleOptions } from '../../lib/nest/module/agent-coordination-options.resolver';
 import { errorOf } from '../support/errors';
 import { fastOptions, startAgentApp } from '../support/nest';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';

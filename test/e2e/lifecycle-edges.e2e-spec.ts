@@ -12,8 +12,8 @@ import { AGENT_COORDINATION_REDIS, type AgentCoordinationRedis } from '../../lib
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_RESOLVED_OPTIONS,
-} from '../../lib/nest/agent-coordination.constants';
-import type { ResolvedModuleOptions } from '../../lib/nest/agent-coordination-options.resolver';
+} from '../../lib/nest/module/agent-coordination.constants';
+import type { ResolvedModuleOptions } from '../../lib/nest/module/agent-coordination-options.resolver';
 import { AgentRegistry, MessageCoordinator, RedisAgentRegistry } from '../../lib';
 import { OutcomeRecorder, fastOptions, quietLogger } from '../support/nest';
 import { closeClients, createClient, deleteKeys, eventually, uniquePrefix } from '../support/redis';

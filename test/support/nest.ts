@@ -9,7 +9,7 @@ import {
   type AgentCoordinationModuleOptions,
 } from '../../lib/nest';
 import type { MessageHandledEvent } from '../../lib/runtime';
-import { AgentCoordinationLifecycle } from '../../lib/nest/agent-coordination.lifecycle';
+import { AgentCoordinationLifecycle } from '../../lib/nest/workers/agent-coordination.lifecycle';
 import { eventually, REDIS_URL } from './redis';
 
 /** Options of {@link startAgentApp}. */

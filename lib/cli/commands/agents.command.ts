@@ -1,6 +1,6 @@
 import { sleep } from '../../common/sleep';
 import type { Command } from 'commander';
-import { formatAgentId } from '../../messaging/models/agent-id';
+import { formatAgentId } from '../../common/agent-id';
 import { RedisAgentRegistry } from '../../registry/redis-agent-registry';
 import { CliError, type CliContext } from '../cli-context';
 import { formatAge, renderTable } from '../table';

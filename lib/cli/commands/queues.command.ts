@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatAgentId } from '../../messaging/models/agent-id';
+import { formatAgentId } from '../../common/agent-id';
 import { RedisMessageCoordinator } from '../../messaging/redis-message-coordinator';
 import type { CliContext } from '../cli-context';
 import { formatAge, renderTable } from '../table';

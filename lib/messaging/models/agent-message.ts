@@ -14,7 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { AgentIdDto, type AgentId } from './agent-id';
+import { AgentIdDto, type AgentId } from '../../common/agent-id';
 import { MessagePriority, MessageType } from './message.enums';
 
 /** Topic and tags a message carries for routing and filtering. */

@@ -1,4 +1,4 @@
-import type { AgentId } from './agent-id';
+import type { AgentId } from '../../common/agent-id';
 import type { AgentMessage } from './agent-message';
 import type { MessagePriority, MessageType } from './message.enums';
 

@@ -1,5 +1,5 @@
 import { assignMetadata, type PipeTransform, type Type } from '@nestjs/common';
-import { AGENT_HANDLER_ARGS_METADATA } from '../agent-coordination.constants';
+import { AGENT_HANDLER_ARGS_METADATA } from '../module/agent-coordination.constants';
 
 /**
  * Which argument of a message handler a parameter decorator asks for. The numbers follow

@@ -3,8 +3,8 @@ import type {
   AgentCapabilityInput,
   AgentCapabilitySetInput,
 } from '../../registry/models/capability.models';
-import { AGENT_METADATA } from '../agent-coordination.constants';
-import type { AgentConsumerOptions } from '../agent-coordination.options';
+import { AGENT_METADATA } from '../module/agent-coordination.constants';
+import type { AgentConsumerOptions } from '../module/agent-coordination.options';
 
 /** Options of {@link Agent}. */
 export interface AgentOptions {

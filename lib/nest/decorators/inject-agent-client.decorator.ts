@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import type { AgentTarget } from '../../client/agent-client.options';
-import { getAgentClientToken } from '../agent-coordination.constants';
+import { getAgentClientToken } from '../module/agent-coordination.constants';
 
 /**
  * Injects the `AgentClient` toward `target` (an agent type, or an id with its instance),

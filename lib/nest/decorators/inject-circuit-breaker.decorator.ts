@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getCircuitBreakerToken } from '../agent-coordination.constants';
+import { getCircuitBreakerToken } from '../module/agent-coordination.constants';
 
 /**
  * Injects the circuit breaker named `name`, shared through Redis with every process that

@@ -1,4 +1,4 @@
-import { ON_AGENT_MESSAGE_METADATA } from '../agent-coordination.constants';
+import { ON_AGENT_MESSAGE_METADATA } from '../module/agent-coordination.constants';
 import type { MessageTypeName } from '../../messaging/models/message.enums';
 import { DEFAULT_HANDLER_TYPES } from '../../runtime/topic-handler-set';
 

@@ -24,7 +24,7 @@ import {
   sameAgent,
   formatAgentId,
   type AgentId,
-} from '../../messaging/models/agent-id';
+} from '../../common/agent-id';
 import {
   AgentCapabilitySet,
   CAPABILITY_NAME_PATTERN,

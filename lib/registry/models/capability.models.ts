@@ -1,4 +1,4 @@
-import { formatAgentId, type AgentId, type ResolvedAgentId } from '../../messaging/models/agent-id';
+import { formatAgentId, type AgentId, type ResolvedAgentId } from '../../common/agent-id';
 
 /** What a capability does. */
 export enum CapabilityType {

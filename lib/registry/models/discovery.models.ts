@@ -1,4 +1,4 @@
-import type { ResolvedAgentId } from '../../messaging/models/agent-id';
+import type { ResolvedAgentId } from '../../common/agent-id';
 import type { AgentCapability, CapabilityType } from './capability.models';
 
 /** How {@link CapabilityMatchCriteria} are turned into ranked matches. */

@@ -1,4 +1,4 @@
-import type { AgentId, ResolvedAgentId } from '../../messaging/models/agent-id';
+import type { AgentId, ResolvedAgentId } from '../../common/agent-id';
 import type { JsonObject } from '../../messaging/models/agent-message';
 import type { AgentCapabilitySet, AgentCapabilitySetInput } from './capability.models';
 

@@ -1,5 +1,5 @@
 import { valid, validRange } from 'semver';
-import type { ResolvedAgentId } from '../../messaging/models/agent-id';
+import type { ResolvedAgentId } from '../../common/agent-id';
 import {
   AgentCapabilitySet,
   CAPABILITY_NAME_PATTERN,

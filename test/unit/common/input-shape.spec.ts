@@ -8,7 +8,7 @@ import {
   validateDto,
 } from '../../../lib/common/validate';
 import { ConfigurationError, ValidationError } from '../../../lib/errors';
-import { AgentIdDto, parseAgentId } from '../../../lib/messaging/models/agent-id';
+import { AgentIdDto, parseAgentId } from '../../../lib/common/agent-id';
 import { resolveRegistryOptions } from '../../../lib/registry/registry.options';
 import { backoffDelay, resolveRetryPolicy } from '../../../lib/resilience/backoff';
 import { resolveCircuitBreakerOptions } from '../../../lib/resilience/circuit-breaker.options';

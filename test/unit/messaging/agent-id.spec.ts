@@ -4,7 +4,7 @@ import {
   parseAgentId,
   resolveAgentId,
   sameAgent,
-} from '../../../lib/messaging/models/agent-id';
+} from '../../../lib/common/agent-id';
 
 describe('agent ids', () => {
   it('resolve, format and parse back', () => {

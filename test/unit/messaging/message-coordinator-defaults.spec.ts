@@ -2,7 +2,7 @@ import {
   MessageCoordinator,
   type OutgoingMessage,
 } from '../../../lib/messaging/message-coordinator';
-import { type AgentId } from '../../../lib/messaging/models/agent-id';
+import { type AgentId } from '../../../lib/common/agent-id';
 import { MessageType } from '../../../lib/messaging/models/message.enums';
 import {
   type MessageResult,

@@ -3,7 +3,7 @@ import { silentLogger } from '../../../lib';
 import {
   createNestCoordinationLogger,
   withStack,
-} from '../../../lib/nest/agent-coordination.logger';
+} from '../../../lib/nest/workers/agent-coordination.logger';
 
 describe("the core's logger on Nest's Logger", () => {
   it('passes each level to the Nest logger, with the error stack on warn and error', () => {

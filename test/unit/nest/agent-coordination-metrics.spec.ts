@@ -1,7 +1,7 @@
 import { Registry, register } from 'prom-client';
 import { AgentCoordinationMetrics, AgentMessageEvents, MessageType } from '../../../lib';
 import type { MessageHandledEvent } from '../../../lib';
-import { resolveModuleOptions } from '../../../lib/nest/agent-coordination-options.resolver';
+import { resolveModuleOptions } from '../../../lib/nest/module/agent-coordination-options.resolver';
 
 const agentId = { type: 'metered', instance: 'default' };
 const connection = 'redis://127.0.0.1:6379';

@@ -3,9 +3,9 @@ import { MetadataScanner, Reflector, type DiscoveryService } from '@nestjs/core'
 import type { ExternalContextCreator } from '@nestjs/core/helpers/external-context-creator';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { Agent, AgentBootstrapError, OnAgentMessage } from '../../../lib';
-import { resolveModuleOptions } from '../../../lib/nest/agent-coordination-options.resolver';
-import { AgentExplorer } from '../../../lib/nest/agent.explorer';
-import { AgentMetadataAccessor } from '../../../lib/nest/agent-metadata.accessor';
+import { resolveModuleOptions } from '../../../lib/nest/module/agent-coordination-options.resolver';
+import { AgentExplorer } from '../../../lib/nest/discovery/agent.explorer';
+import { AgentMetadataAccessor } from '../../../lib/nest/discovery/agent-metadata.accessor';
 
 @Agent({ type: 'not-yet-created' })
 class PendingAgent {

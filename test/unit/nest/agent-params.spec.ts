@@ -1,7 +1,7 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { AgentContext, AgentPayload } from '../../../lib';
-import { AGENT_HANDLER_ARGS_METADATA } from '../../../lib/nest/agent-coordination.constants';
-import { AgentParamsFactory } from '../../../lib/nest/agent-params.factory';
+import { AGENT_HANDLER_ARGS_METADATA } from '../../../lib/nest/module/agent-coordination.constants';
+import { AgentParamsFactory } from '../../../lib/nest/discovery/agent-params.factory';
 import { AgentParamType } from '../../../lib/nest/decorators/agent-params.decorator';
 
 class Upper implements PipeTransform {

@@ -1,8 +1,8 @@
 import type { AgentWorker } from '../../../lib/runtime';
 import { DEFAULT_CONSUMER_OPTIONS } from '../../../lib';
-import type { AgentDefinition } from '../../../lib/nest/agent.definition';
+import type { AgentDefinition } from '../../../lib/nest/discovery/agent.definition';
 import type { AgentOptions } from '../../../lib/nest/decorators/agent.decorator';
-import { toRegistrableAgent } from '../../../lib/nest/agent-registration';
+import { toRegistrableAgent } from '../../../lib/nest/workers/agent.registration';
 
 const status = { running: true, inFlight: 0, received: 3, consecutiveErrors: 0 };
 const consumer = { status: () => status } as unknown as AgentWorker;

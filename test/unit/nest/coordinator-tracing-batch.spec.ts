@@ -12,7 +12,7 @@ import {
   readTraceparent,
   type BatchMessage,
 } from '../../../lib';
-import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
+import { AgentTracing } from '../../../lib/nest/observability/agent-coordination.tracing';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-batch');

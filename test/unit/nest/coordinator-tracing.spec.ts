@@ -16,7 +16,7 @@ import {
   type AgentMessage,
   type OutgoingMessage,
 } from '../../../lib';
-import { AgentTracing } from '../../../lib/nest/agent-coordination.tracing';
+import { AgentTracing } from '../../../lib/nest/observability/agent-coordination.tracing';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-coordinator');

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import { AgentCoordinationHealthIndicator } from '../../../lib';
 import type { AgentConsumerStatus } from '../../../lib/nest';
-import type { AgentCoordinationLifecycle } from '../../../lib/nest/agent-coordination.lifecycle';
+import type { AgentCoordinationLifecycle } from '../../../lib/nest/workers/agent-coordination.lifecycle';
 import { closeClients, createClient } from '../../support/redis';
 
 const healthy: AgentConsumerStatus = {

@@ -7,8 +7,8 @@ import {
 import {
   resolveConsumerOptions,
   resolveModuleOptions,
-} from '../../../lib/nest/agent-coordination-options.resolver';
-import { openConnection, isRedisClient } from '../../../lib/nest/redis-connection';
+} from '../../../lib/nest/module/agent-coordination-options.resolver';
+import { openConnection, isRedisClient } from '../../../lib/nest/module/redis.connection';
 import RedisMock from 'ioredis-mock';
 
 const connection = 'redis://127.0.0.1:6379';

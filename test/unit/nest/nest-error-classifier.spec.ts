@@ -1,6 +1,6 @@
 import { BadRequestException, ForbiddenException, HttpException } from '@nestjs/common';
 import { ErrorCode, FailureType, PermanentMessageError } from '../../../lib';
-import { classifyNestError, failureOf } from '../../../lib/nest/nest-error.classifier';
+import { classifyNestError, failureOf } from '../../../lib/nest/workers/nest-error.classifier';
 
 describe('classifyNestError', () => {
   it.each([

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../lib';
-import { loadOptionalPackage } from '../../../lib/nest/optional-package';
+import { loadOptionalPackage } from '../../../lib/nest/observability/optional-package.loader';
 
 describe('loadOptionalPackage', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { ErrorCode, RedisConnectionError, silentLogger } from '../../../lib';
-import { closeConnection, openConnection } from '../../../lib/nest/redis-connection';
+import { closeConnection, openConnection } from '../../../lib/nest/module/redis.connection';
 import { findFreePorts, LOOPBACK } from '../../support/redis-server';
 import { REDIS_URL, closeClients, createClient, eventually } from '../../support/redis';
 

@@ -1,5 +1,5 @@
 import type { AgentCapabilitySetInput, RegistrableAgent } from '../../../lib/registry';
-import type { AgentId } from '../../../lib/messaging/models/agent-id';
+import type { AgentId } from '../../../lib/common/agent-id';
 import type { JsonObject } from '../../../lib/messaging/models/agent-message';
 
 /** A scriptable agent for registry tests (also used by test/integration/registry*.spec.ts). */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AGENT_METADATA, ON_AGENT_MESSAGE_METADATA } from './agent-coordination.constants';
-import type { AgentOptions } from './decorators/agent.decorator';
-import type { OnAgentMessageMetadata } from './decorators/on-agent-message.decorator';
+import { AGENT_METADATA, ON_AGENT_MESSAGE_METADATA } from '../module/agent-coordination.constants';
+import type { AgentOptions } from '../decorators/agent.decorator';
+import type { OnAgentMessageMetadata } from '../decorators/on-agent-message.decorator';
 
 /** A class, as found on a provider instance's `constructor`. */
 export type AgentClass = abstract new (...args: never[]) => unknown;

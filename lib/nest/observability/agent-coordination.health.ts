@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AGENT_COORDINATION_REDIS } from './agent-coordination.constants';
-import { AgentCoordinationLifecycle } from './agent-coordination.lifecycle';
-import { loadOptionalPackage } from './optional-package';
-import type { AgentCoordinationRedis } from './redis-connection';
+import { AGENT_COORDINATION_REDIS } from '../module/agent-coordination.constants';
+import { AgentCoordinationLifecycle } from '../workers/agent-coordination.lifecycle';
+import { loadOptionalPackage } from './optional-package.loader';
+import type { AgentCoordinationRedis } from '../module/redis.connection';
 
 /** `up` when Redis answers and no agent's receive loop is failing, else `down`. @inline */
 type HealthStatus = 'up' | 'down';

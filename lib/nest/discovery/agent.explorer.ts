@@ -2,30 +2,30 @@ import { Inject, Injectable, Scope } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ExternalContextCreator } from '@nestjs/core/helpers/external-context-creator';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { formatAgentId, resolveAgentId, AgentIdDto } from '../messaging/models/agent-id';
-import { MessageType } from '../messaging/models/message.enums';
-import { validateDto } from '../common/validate';
+import { formatAgentId, resolveAgentId, AgentIdDto } from '../../common/agent-id';
+import { MessageType } from '../../messaging/models/message.enums';
+import { validateDto } from '../../common/validate';
 import {
   AGENT_COORDINATION_RESOLVED_OPTIONS,
   AGENT_HANDLER_ARGS_METADATA,
   AGENT_MESSAGE_CONTEXT_TYPE,
-} from './agent-coordination.constants';
+} from '../module/agent-coordination.constants';
 import {
   resolveConsumerOptions,
   type ResolvedModuleOptions,
-} from './agent-coordination-options.resolver';
-import { AgentBootstrapError } from './agent-coordination.errors';
+} from '../module/agent-coordination-options.resolver';
+import { AgentBootstrapError } from '../module/agent-coordination.errors';
 import type { AgentDefinition, AgentHandlerDefinition } from './agent.definition';
 import {
   AgentMetadataAccessor,
   type AgentClass,
   type AgentMethod,
 } from './agent-metadata.accessor';
-import type { AgentMessageContext } from '../runtime/agent-message.context';
-import { TopicPattern } from '../runtime/topic-pattern';
+import type { AgentMessageContext } from '../../runtime/agent-message.context';
+import { TopicPattern } from '../../runtime/topic-pattern';
 import { AgentParamsFactory } from './agent-params.factory';
-import type { AgentOptions } from './decorators/agent.decorator';
-import type { OnAgentMessageMetadata } from './decorators/on-agent-message.decorator';
+import type { AgentOptions } from '../decorators/agent.decorator';
+import type { OnAgentMessageMetadata } from '../decorators/on-agent-message.decorator';
 
 const MESSAGE_TYPES = new Set<string>(Object.values(MessageType));
 

@@ -1,12 +1,12 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
-import type { MessageHandledEvent, MessageReceivedEvent } from '../runtime/agent-worker.events';
+import type { MessageHandledEvent, MessageReceivedEvent } from '../../runtime/agent-worker.events';
 
 export type {
   MessageHandledEvent,
   MessageOutcome,
   MessageReceivedEvent,
-} from '../runtime/agent-worker.events';
+} from '../../runtime/agent-worker.events';
 
 /**
  * The stream of what agents' consumers do. Metrics, the testing helpers and applications

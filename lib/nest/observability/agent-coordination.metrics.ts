@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { formatAgentId, type AgentId } from '../messaging/models/agent-id';
-import { AGENT_COORDINATION_RESOLVED_OPTIONS } from './agent-coordination.constants';
-import type { ResolvedModuleOptions } from './agent-coordination-options.resolver';
-import { AgentMessageEvents, type MessageHandledEvent } from './agent-message.events';
+import { formatAgentId, type AgentId } from '../../common/agent-id';
+import { AGENT_COORDINATION_RESOLVED_OPTIONS } from '../module/agent-coordination.constants';
+import type { ResolvedModuleOptions } from '../module/agent-coordination-options.resolver';
+import { AgentMessageEvents, type MessageHandledEvent } from '../workers/agent-message.events';
 import { PrometheusExporter } from './prometheus.exporter';
 
 /** A latency histogram: cumulative counts per upper bound (ms), like Prometheus buckets. */

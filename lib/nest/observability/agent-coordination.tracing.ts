@@ -1,14 +1,14 @@
 import type * as otel from '@opentelemetry/api';
-import { ConfigurationError } from '../errors';
-import type { CoordinatorInstrumentation } from '../messaging/coordinator-instrumentation';
-import type { AgentId } from '../messaging/models/agent-id';
-import { formatAgentId } from '../messaging/models/agent-id';
-import type { AgentMessage, RoutingKey } from '../messaging/models/agent-message';
-import type { OutgoingMessage } from '../messaging/message-coordinator';
-import type { WorkerInstrumentation } from '../runtime/agent-worker.options';
-import { TRACEPARENT_TAG_PREFIX } from './agent-coordination.constants';
-import { DEFAULT_TRACER_NAME } from './agent-coordination-options.resolver';
-import { loadOptionalPackage } from './optional-package';
+import { ConfigurationError } from '../../errors';
+import type { CoordinatorInstrumentation } from '../../messaging/coordinator-instrumentation';
+import type { AgentId } from '../../common/agent-id';
+import { formatAgentId } from '../../common/agent-id';
+import type { AgentMessage, RoutingKey } from '../../messaging/models/agent-message';
+import type { OutgoingMessage } from '../../messaging/message-coordinator';
+import type { WorkerInstrumentation } from '../../runtime/agent-worker.options';
+import { TRACEPARENT_TAG_PREFIX } from '../module/agent-coordination.constants';
+import { DEFAULT_TRACER_NAME } from '../module/agent-coordination-options.resolver';
+import { loadOptionalPackage } from './optional-package.loader';
 
 type OtelApi = typeof otel;
 

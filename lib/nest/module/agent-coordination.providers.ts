@@ -1,11 +1,11 @@
 import type { Provider } from '@nestjs/common';
-import { chainInstrumentation } from '../messaging/coordinator-instrumentation';
-import { MessageCoordinator } from '../messaging/message-coordinator';
-import { RedisMessageCoordinator } from '../messaging/redis-message-coordinator';
-import { AgentRegistry } from '../registry/agent-registry';
-import { RedisAgentRegistry } from '../registry/redis-agent-registry';
-import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
-import type { CoordinationLogger } from '../common/logger';
+import { chainInstrumentation } from '../../messaging/coordinator-instrumentation';
+import { MessageCoordinator } from '../../messaging/message-coordinator';
+import { RedisMessageCoordinator } from '../../messaging/redis-message-coordinator';
+import { AgentRegistry } from '../../registry/agent-registry';
+import { RedisAgentRegistry } from '../../registry/redis-agent-registry';
+import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker-registry';
+import type { CoordinationLogger } from '../../common/logger';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_IDENTITY,
@@ -19,9 +19,9 @@ import {
   resolveModuleOptions,
   type ResolvedModuleOptions,
 } from './agent-coordination-options.resolver';
-import { createNestCoordinationLogger } from './agent-coordination.logger';
-import { AgentTracing } from './agent-coordination.tracing';
-import { openConnection, type AgentCoordinationRedis } from './redis-connection';
+import { createNestCoordinationLogger } from '../workers/agent-coordination.logger';
+import { AgentTracing } from '../observability/agent-coordination.tracing';
+import { openConnection, type AgentCoordinationRedis } from './redis.connection';
 
 /**
  * The providers that build the framework-free core from the module options: validated

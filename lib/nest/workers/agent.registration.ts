@@ -1,7 +1,7 @@
-import type { AgentCapabilitySetInput } from '../registry/models/capability.models';
-import type { JsonObject, RegistrableAgent } from '../registry/models/registered-agent';
-import type { AgentWorker } from '../runtime/agent.worker';
-import type { AgentDefinition } from './agent.definition';
+import type { AgentCapabilitySetInput } from '../../registry/models/capability.models';
+import type { JsonObject, RegistrableAgent } from '../../registry/models/registered-agent';
+import type { AgentWorker } from '../../runtime/agent.worker';
+import type { AgentDefinition } from '../discovery/agent.definition';
 
 type AgentHooks = Partial<
   Pick<RegistrableAgent, 'statusSnapshot' | 'exportState' | 'importState' | 'getCapabilities'>

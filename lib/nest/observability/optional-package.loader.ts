@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors';
+import { ConfigurationError } from '../../errors';
 
 /**
  * Loads an optional peer dependency. Returns `null` when it is not installed and

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { ValidationError } from '../../errors/validation.error';
+import { ValidationError } from '../errors/validation.error';
 
 /** Identity of an agent. A missing `instance` means `"default"`. */
 export interface AgentId {

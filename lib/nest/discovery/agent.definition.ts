@@ -1,9 +1,9 @@
-import type { ResolvedAgentId } from '../messaging/models/agent-id';
-import type { MessageType } from '../messaging/models/message.enums';
-import type { ResolvedConsumerOptions } from './agent-coordination-options.resolver';
-import type { AgentOptions } from './decorators/agent.decorator';
-import type { OnAgentMessageOptions } from './decorators/on-agent-message.decorator';
-import type { AgentMessageContext } from '../runtime/agent-message.context';
+import type { ResolvedAgentId } from '../../common/agent-id';
+import type { MessageType } from '../../messaging/models/message.enums';
+import type { ResolvedConsumerOptions } from '../module/agent-coordination-options.resolver';
+import type { AgentOptions } from '../decorators/agent.decorator';
+import type { OnAgentMessageOptions } from '../decorators/on-agent-message.decorator';
+import type { AgentMessageContext } from '../../runtime/agent-message.context';
 
 /** A bound message handler, ready to call through Nest's guards, interceptors and pipes. */
 export interface AgentHandlerDefinition {

@@ -1,5 +1,5 @@
-import { resolveAgentTarget, type AgentTarget } from '../client/agent-client.options';
-import { formatAgentId } from '../messaging/models/agent-id';
+import { resolveAgentTarget, type AgentTarget } from '../../client/agent-client.options';
+import { formatAgentId } from '../../common/agent-id';
 
 /** Metadata key under which `@Agent()` stores its options on a class. */
 export const AGENT_METADATA = 'tta-agent-coordination:agent';

@@ -1,4 +1,4 @@
-import { AgentParamType } from './decorators/agent-params.decorator';
+import { AgentParamType } from '../decorators/agent-params.decorator';
 
 /** Turns a handler's raw arguments `(payload, context)` into what each parameter decorator asks for. */
 export class AgentParamsFactory {

@@ -1,4 +1,4 @@
-import { AgentCoordinationError, ErrorCode } from '../errors';
+import { AgentCoordinationError, ErrorCode } from '../../errors';
 
 /**
  * The application cannot start because of how agents are declared: a handler outside an

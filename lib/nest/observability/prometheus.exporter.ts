@@ -1,8 +1,8 @@
 import type * as PromClient from 'prom-client';
-import { formatAgentId } from '../messaging/models/agent-id';
-import type { PrometheusExportOptions } from './agent-coordination.options';
-import type { MessageHandledEvent, MessageReceivedEvent } from './agent-message.events';
-import { loadOptionalPackage } from './optional-package';
+import { formatAgentId } from '../../common/agent-id';
+import type { PrometheusExportOptions } from '../module/agent-coordination.options';
+import type { MessageHandledEvent, MessageReceivedEvent } from '../workers/agent-message.events';
+import { loadOptionalPackage } from './optional-package.loader';
 
 type Prom = typeof PromClient;
 

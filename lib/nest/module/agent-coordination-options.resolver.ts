@@ -1,21 +1,21 @@
-import { ConfigurationError, type ValidationError } from '../errors';
-import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from '../common/wait-for-redis';
-import { assertInteger, assertKeyPrefix } from '../common/validate';
+import { ConfigurationError, type ValidationError } from '../../errors';
+import { DEFAULT_KEY_PREFIX } from '../../common/key-layout';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../common/wait-for-redis';
+import { assertInteger, assertKeyPrefix } from '../../common/validate';
 import type {
   AgentConsumerOptions,
   AgentCoordinationConnection,
   AgentCoordinationModuleOptions,
   PrometheusExportOptions,
 } from './agent-coordination.options';
-import { resolveCoordinatorOptions } from '../messaging/coordinator.options';
-import { resolveRegistryOptions } from '../registry/registry.options';
-import { resolveCircuitBreakerConfig } from '../resilience/circuit-breaker.config';
-import { resolveCircuitBreakerOptions } from '../resilience/circuit-breaker.options';
-import { isRedisClient } from './redis-connection';
-import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
-import { validateAgentId } from '../messaging/outgoing-message';
-import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../runtime/agent-worker.options';
+import { resolveCoordinatorOptions } from '../../messaging/coordinator.options';
+import { resolveRegistryOptions } from '../../registry/registry.options';
+import { resolveCircuitBreakerConfig } from '../../resilience/circuit-breaker.config';
+import { resolveCircuitBreakerOptions } from '../../resilience/circuit-breaker.options';
+import { isRedisClient } from './redis.connection';
+import type { AgentId, ResolvedAgentId } from '../../common/agent-id';
+import { validateAgentId } from '../../messaging/outgoing-message';
+import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../../runtime/agent-worker.options';
 
 /** The longest wait an option may name. */
 const DAY_MS = 86_400_000;

@@ -6,23 +6,23 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { CoordinationLogger } from '../common/logger';
-import { MessageCoordinator } from '../messaging/message-coordinator';
-import { formatAgentId } from '../messaging/models/agent-id';
-import { AgentRegistry } from '../registry/agent-registry';
-import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
+import type { CoordinationLogger } from '../../common/logger';
+import { MessageCoordinator } from '../../messaging/message-coordinator';
+import { formatAgentId } from '../../common/agent-id';
+import { AgentRegistry } from '../../registry/agent-registry';
+import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker-registry';
 import {
   AGENT_COORDINATION_CORE_COORDINATOR,
   AGENT_COORDINATION_LOGGER,
   AGENT_COORDINATION_REDIS,
-} from './agent-coordination.constants';
-import { AgentTracing } from './agent-coordination.tracing';
-import type { AgentWorker, AgentWorkerStatus } from '../runtime/agent.worker';
-import { AgentExplorer } from './agent.explorer';
+} from '../module/agent-coordination.constants';
+import { AgentTracing } from '../observability/agent-coordination.tracing';
+import type { AgentWorker, AgentWorkerStatus } from '../../runtime/agent.worker';
+import { AgentExplorer } from '../discovery/agent.explorer';
 import { createAgentWorker } from './agent-worker.factory';
 import { AgentMessageEvents } from './agent-message.events';
-import { toRegistrableAgent } from './agent-registration';
-import { closeConnection, type AgentCoordinationRedis } from './redis-connection';
+import { toRegistrableAgent } from './agent.registration';
+import { closeConnection, type AgentCoordinationRedis } from '../module/redis.connection';
 
 /**
  * Runs the module's agents for the application's lifetime. On bootstrap it finds the

@@ -1,10 +1,10 @@
-import type { CoordinationLogger } from '../common/logger';
-import type { MessageCoordinator } from '../messaging/message-coordinator';
-import { AgentWorker } from '../runtime/agent.worker';
-import type { AgentHandlerSet } from '../runtime/message-handler';
-import { TopicHandlerSet } from '../runtime/topic-handler-set';
-import type { AgentTracing } from './agent-coordination.tracing';
-import type { AgentDefinition } from './agent.definition';
+import type { CoordinationLogger } from '../../common/logger';
+import type { MessageCoordinator } from '../../messaging/message-coordinator';
+import { AgentWorker } from '../../runtime/agent.worker';
+import type { AgentHandlerSet } from '../../runtime/message-handler';
+import { TopicHandlerSet } from '../../runtime/topic-handler-set';
+import type { AgentTracing } from '../observability/agent-coordination.tracing';
+import type { AgentDefinition } from '../discovery/agent.definition';
 import type { AgentMessageEvents } from './agent-message.events';
 import { classifyNestError } from './nest-error.classifier';
 

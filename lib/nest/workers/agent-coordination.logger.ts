@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { CoordinationLogger } from '../common/logger';
+import type { CoordinationLogger } from '../../common/logger';
 
 /** The Nest `Logger` context of every line the module writes. */
 export const AGENT_COORDINATION_LOG_CONTEXT = 'AgentCoordination';

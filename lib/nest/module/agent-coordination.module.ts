@@ -1,24 +1,24 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { MessageCoordinator } from '../messaging/message-coordinator';
-import { AgentRegistry } from '../registry/agent-registry';
-import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
+import { MessageCoordinator } from '../../messaging/message-coordinator';
+import { AgentRegistry } from '../../registry/agent-registry';
+import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker-registry';
 import {
   AgentCoordinationFeatureModule,
   type AgentCoordinationFeatureOptions,
 } from './agent-coordination-feature.module';
-import { AgentCoordinationHealthIndicator } from './agent-coordination.health';
-import { AgentCoordinationLifecycle } from './agent-coordination.lifecycle';
-import { AgentCoordinationMetrics } from './agent-coordination.metrics';
+import { AgentCoordinationHealthIndicator } from '../observability/agent-coordination.health';
+import { AgentCoordinationLifecycle } from '../workers/agent-coordination.lifecycle';
+import { AgentCoordinationMetrics } from '../observability/agent-coordination.metrics';
 import { AgentCoordinationConfigurableModule } from './agent-coordination.module-definition';
 import { agentCoordinationCoreProviders } from './agent-coordination.providers';
 import {
   AGENT_COORDINATION_IDENTITY,
   AGENT_COORDINATION_REDIS,
 } from './agent-coordination.constants';
-import { AgentExplorer } from './agent.explorer';
-import { AgentMessageEvents } from './agent-message.events';
-import { AgentMetadataAccessor } from './agent-metadata.accessor';
+import { AgentExplorer } from '../discovery/agent.explorer';
+import { AgentMessageEvents } from '../workers/agent-message.events';
+import { AgentMetadataAccessor } from '../discovery/agent-metadata.accessor';
 
 /**
  * The NestJS module: import it once with `forRoot()` / `forRootAsync()`, mark providers

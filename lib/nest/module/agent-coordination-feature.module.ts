@@ -1,11 +1,11 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { AgentClient } from '../client/agent-client';
-import { resolveClientFields, type AgentTarget } from '../client/agent-client.options';
-import { ConfigurationError } from '../errors';
-import { MessageCoordinator } from '../messaging/message-coordinator';
-import type { AgentId, ResolvedAgentId } from '../messaging/models/agent-id';
-import { CircuitBreakerRegistry } from '../resilience/circuit-breaker-registry';
-import type { CircuitBreakerConfig } from '../resilience/circuit-breaker.config';
+import { AgentClient } from '../../client/agent-client';
+import { resolveClientFields, type AgentTarget } from '../../client/agent-client.options';
+import { ConfigurationError } from '../../errors';
+import { MessageCoordinator } from '../../messaging/message-coordinator';
+import type { AgentId, ResolvedAgentId } from '../../common/agent-id';
+import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker-registry';
+import type { CircuitBreakerConfig } from '../../resilience/circuit-breaker.config';
 import {
   AGENT_COORDINATION_IDENTITY,
   getAgentClientToken,

@@ -1,8 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { ErrorCode } from '../errors';
-import { FailureType } from '../messaging/models/message.enums';
-import type { ErrorClassification } from '../runtime/agent-worker.options';
-import { defaultFailureOf } from '../runtime/error-classification';
+import { ErrorCode } from '../../errors';
+import { FailureType } from '../../messaging/models/message.enums';
+import type { ErrorClassification } from '../../runtime/agent-worker.options';
+import { defaultFailureOf } from '../../runtime/error-classification';
 
 /**
  * How the Nest module's workers classify a handler's error: Nest 4xx exceptions (a guard's

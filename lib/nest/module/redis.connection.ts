@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import { connectionMonitor } from '../common/connection-monitor';
-import type { CoordinationLogger } from '../common/logger';
-import type { RedisClient } from '../common/redis-client';
-import { waitForRedis } from '../common/wait-for-redis';
+import { connectionMonitor } from '../../common/connection-monitor';
+import type { CoordinationLogger } from '../../common/logger';
+import type { RedisClient } from '../../common/redis-client';
+import { waitForRedis } from '../../common/wait-for-redis';
 import type { AgentCoordinationConnection } from './agent-coordination.options';
 
 /** The module's Redis connection and whether the module opened it (and so must close it). */

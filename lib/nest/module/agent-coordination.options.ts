@@ -1,10 +1,10 @@
 import type { RedisOptions } from 'ioredis';
-import type { RedisClient } from '../common/redis-client';
-import type { AgentId } from '../messaging/models/agent-id';
-import type { RedisMessageCoordinatorOptions } from '../messaging/coordinator.options';
-import type { RedisAgentRegistryOptions } from '../registry/registry.options';
-import type { CircuitBreakerRegistryOptions } from '../resilience/circuit-breaker-registry';
-import type { AgentWorkerOptions } from '../runtime/agent-worker.options';
+import type { RedisClient } from '../../common/redis-client';
+import type { AgentId } from '../../common/agent-id';
+import type { RedisMessageCoordinatorOptions } from '../../messaging/coordinator.options';
+import type { RedisAgentRegistryOptions } from '../../registry/registry.options';
+import type { CircuitBreakerRegistryOptions } from '../../resilience/circuit-breaker-registry';
+import type { AgentWorkerOptions } from '../../runtime/agent-worker.options';
 
 /**
  * Where the module's Redis connection comes from: a `redis://` / `rediss://` URL, ioredis
