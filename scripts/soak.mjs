@@ -7,6 +7,8 @@
 // --projects  jest projects to run (default redis,mock)
 // --busy      keep the machine loaded meanwhile: `cpu` spins one process per core, `suite` runs
 //             a second copy of the same suites over and over
+// --workers   jest workers per run (default 1: in band, as `npm test` runs); 2 runs the test
+//             files two at a time, which both shortens a run and loads the machine
 //
 // Each run gets its own random jest seed (printed; `jest --seed N` repeats it, and fast-check
 // properties take their seed from it, see test/support/seed.ts). Coverage is off. The report
@@ -17,7 +19,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function parseArgs(argv) {
-  const options = { runs: 10, projects: ['redis', 'mock'], busy: undefined, jestArgs: [] };
+  const options = {
+    runs: 10,
+    projects: ['redis', 'mock'],
+    busy: undefined,
+    workers: 1,
+    jestArgs: [],
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--') {
@@ -27,6 +35,11 @@ function parseArgs(argv) {
       options.runs = Number(argv[(i += 1)]);
       if (!Number.isInteger(options.runs) || options.runs < 1) {
         throw new Error('--runs takes a whole number of at least 1');
+      }
+    } else if (arg === '--workers') {
+      options.workers = Number(argv[(i += 1)]);
+      if (!Number.isInteger(options.workers) || options.workers < 1) {
+        throw new Error('--workers takes a whole number of at least 1');
       }
     } else if (arg === '--projects') {
       options.projects = String(argv[(i += 1)]).split(',');
@@ -46,7 +59,7 @@ const JEST = join('node_modules', '.bin', 'jest');
 
 function jestArgs(options, extra) {
   return [
-    '--runInBand',
+    ...(options.workers === 1 ? ['--runInBand'] : ['--maxWorkers', String(options.workers)]),
     '--coverage=false',
     '--selectProjects',
     ...options.projects,
@@ -166,6 +179,7 @@ async function main() {
     date: new Date().toISOString(),
     cpus: cpus().length,
     projects: options.projects,
+    workers: options.workers,
     busy: options.busy ?? 'none',
     runs,
     failedTests: flaky,
@@ -173,7 +187,9 @@ async function main() {
   mkdirSync(join('reports', 'soak'), { recursive: true });
   const file = join('reports', 'soak', `${report.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n${options.runs} runs of ${options.projects.join(', ')}, load: ${report.busy}`);
+  console.log(
+    `\n${options.runs} runs of ${options.projects.join(', ')}, ${options.workers} jest worker(s), load: ${report.busy}`,
+  );
   if (flaky.length === 0) {
     console.log('no test failed in any run');
   } else {
