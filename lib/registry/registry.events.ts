@@ -16,7 +16,8 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
   'expired',
 ]);
 
-interface BaseEvent {
+/** What every registry event carries: the agent it is about, its publisher and when. */
+export interface RegistryEventBase {
   /** The agent the event is about. */
   agentId: ResolvedAgentId;
   /** Id of the registry instance that published the event. */
@@ -26,7 +27,7 @@ interface BaseEvent {
 }
 
 /** An agent was registered, or came back after being declared expired (`revived`). */
-export interface AgentRegisteredEvent extends BaseEvent {
+export interface AgentRegisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'registered';
   /** The agent's name. */
@@ -38,7 +39,7 @@ export interface AgentRegisteredEvent extends BaseEvent {
 }
 
 /** An agent was removed with `deregister`. */
-export interface AgentDeregisteredEvent extends BaseEvent {
+export interface AgentDeregisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'deregistered';
 }
@@ -52,7 +53,7 @@ export interface StatusFieldChange {
 }
 
 /** Fields of an agent's status snapshot changed. */
-export interface AgentStatusChangedEvent extends BaseEvent {
+export interface AgentStatusChangedEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'status_changed';
   /** The agent's name. */
@@ -64,7 +65,7 @@ export interface AgentStatusChangedEvent extends BaseEvent {
 }
 
 /** An agent's heartbeat lapsed. Published by exactly one process. */
-export interface AgentExpiredEvent extends BaseEvent {
+export interface AgentExpiredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'expired';
   /** The agent's name, when its record was still readable. */

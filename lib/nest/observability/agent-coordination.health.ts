@@ -4,15 +4,12 @@ import { AgentCoordinationLifecycle } from '../workers/agent-coordination.lifecy
 import { loadOptionalPackage } from './optional-package.loader';
 import type { AgentCoordinationRedis } from '../module/redis.connection';
 
-/** `up` when Redis answers and no agent's receive loop is failing, else `down`. @inline */
-type HealthStatus = 'up' | 'down';
-
 /** A `@nestjs/terminus` health indicator result. */
 export type AgentCoordinationHealthResult<Key extends string = string> = Record<
   Key,
   {
     /** `up` or `down`. */
-    status: HealthStatus;
+    status: 'up' | 'down';
   } & Record<string, unknown>
 >;
 
@@ -73,7 +70,7 @@ export class AgentCoordinationHealthIndicator {
   /** The raw check without terminus: Redis reachability and each agent's loop. */
   async probe(timeoutMs = DEFAULT_PING_TIMEOUT_MS): Promise<{
     /** `up` when Redis answered the PING in time and no agent's loop is failing. */
-    status: HealthStatus;
+    status: 'up' | 'down';
     /** `redis` (PING answer or failure), `agents` (each loop) and, if any, the `failing` ids. */
     details: Record<string, unknown>;
   }> {
@@ -87,7 +84,7 @@ export class AgentCoordinationHealthIndicator {
     } catch (error) {
       redis = `unreachable: ${(error as Error).message}`;
     }
-    const status: HealthStatus = redis === 'PONG' && failing.length === 0 ? 'up' : 'down';
+    const status: 'up' | 'down' = redis === 'PONG' && failing.length === 0 ? 'up' : 'down';
     return { status, details: { redis, agents, ...(failing.length ? { failing } : {}) } };
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { createMockRedis, useAccurateClock } from '../../../lib/testing';
+import { createMockRedis } from '../../../lib/testing';
+import { useAccurateClock } from '../../../lib/testing/mock-clock';
 
 /** Milliseconds of a TIME reply. */
 function millisOf([seconds, micros]: readonly (string | number)[]): number {
