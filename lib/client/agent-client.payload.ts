@@ -7,6 +7,8 @@ import type { JsonObject } from '../messaging/models/agent-message';
  * such as a DTO, `new CreateInvoiceDto(...)`, whose type needs no index signature. Arrays,
  * other iterables (`Map`, `Set`) and functions are refused by the compiler; the rest of the
  * rules are checked when it is sent (see {@link assertAgentClientPayload}).
+ *
+ * @beta
  */
 export type AgentClientPayload =
   | JsonObject

@@ -27,6 +27,8 @@ import { assertAgentClientPayload, type AgentClientPayload } from './agent-clien
  * const billing = new AgentClient(coordinator, { target: 'billing', sender: { type: 'shop' } });
  * const invoice = await billing.request<InvoiceReply>('invoices.create', new CreateInvoiceDto(42));
  * ```
+ *
+ * @beta
  */
 export class AgentClient {
   /** The agent every message goes to, its instance filled in. */

@@ -86,6 +86,8 @@ export const EXPIRED_REASON = 'visibility timeout expired';
  * Each recipient has its own queue of keys under one cluster hash tag; every state change is
  * one Lua script (see docs/PROTOCOL.md). The caller owns `redis`; only the connections this
  * class duplicates for blocking waits are closed by {@link close}.
+ *
+ * @public
  */
 export class RedisMessageCoordinator extends MessageCoordinator {
   private readonly keys: KeyLayout;

@@ -67,5 +67,9 @@ export { AgentCoordinationHealthIndicator } from './observability/agent-coordina
 export type { AgentCoordinationHealthResult } from './observability/agent-coordination.health';
 export { createTracingInstrumentation } from './observability/agent-coordination.tracing';
 export type { TracingInstrumentation } from './observability/agent-coordination.tracing';
-/** The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}. */
+/**
+ * The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}.
+ *
+ * @public
+ */
 export type AgentConsumerStatus = AgentWorkerStatus;

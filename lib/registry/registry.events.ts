@@ -6,7 +6,11 @@ import { parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import type { JsonObject } from './models/registered-agent';
 import { parseJsonObject } from '../common/json';
 
-/** Kinds of registry events. */
+/**
+ * Kinds of registry events.
+ *
+ * @public
+ */
 export type RegistryEventType = 'registered' | 'deregistered' | 'status_changed' | 'expired';
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
@@ -16,7 +20,11 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
   'expired',
 ]);
 
-/** What every registry event carries: the agent it is about, its publisher and when. */
+/**
+ * What every registry event carries: the agent it is about, its publisher and when.
+ *
+ * @public
+ */
 export interface RegistryEventBase {
   /** The agent the event is about. */
   agentId: ResolvedAgentId;
@@ -26,7 +34,11 @@ export interface RegistryEventBase {
   at: number;
 }
 
-/** An agent was registered, or came back after being declared expired (`revived`). */
+/**
+ * An agent was registered, or came back after being declared expired (`revived`).
+ *
+ * @public
+ */
 export interface AgentRegisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'registered';
@@ -38,13 +50,21 @@ export interface AgentRegisteredEvent extends RegistryEventBase {
   revived: boolean;
 }
 
-/** An agent was removed with `deregister`. */
+/**
+ * An agent was removed with `deregister`.
+ *
+ * @public
+ */
 export interface AgentDeregisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'deregistered';
 }
 
-/** One change of a field of an agent's status snapshot. */
+/**
+ * One change of a field of an agent's status snapshot.
+ *
+ * @public
+ */
 export interface StatusFieldChange {
   /** The field's value in the previous snapshot; `undefined` when it was added. */
   previous: unknown;
@@ -52,7 +72,11 @@ export interface StatusFieldChange {
   current: unknown;
 }
 
-/** Fields of an agent's status snapshot changed. */
+/**
+ * Fields of an agent's status snapshot changed.
+ *
+ * @public
+ */
 export interface AgentStatusChangedEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'status_changed';
@@ -64,7 +88,11 @@ export interface AgentStatusChangedEvent extends RegistryEventBase {
   status: JsonObject;
 }
 
-/** An agent's heartbeat lapsed. Published by exactly one process. */
+/**
+ * An agent's heartbeat lapsed. Published by exactly one process.
+ *
+ * @public
+ */
 export interface AgentExpiredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'expired';
@@ -74,11 +102,19 @@ export interface AgentExpiredEvent extends RegistryEventBase {
   lastHeartbeat?: number;
 }
 
-/** Any registry event. */
+/**
+ * Any registry event.
+ *
+ * @public
+ */
 export type RegistryEvent =
   AgentRegisteredEvent | AgentDeregisteredEvent | AgentStatusChangedEvent | AgentExpiredEvent;
 
-/** The event of one kind. */
+/**
+ * The event of one kind.
+ *
+ * @public
+ */
 export type RegistryEventOf<K extends RegistryEventType> = Extract<
   RegistryEvent,
   {

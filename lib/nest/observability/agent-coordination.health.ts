@@ -4,7 +4,11 @@ import { AgentCoordinationLifecycle } from '../workers/agent-coordination.lifecy
 import { loadOptionalPackage } from './optional-package.loader';
 import type { AgentCoordinationRedis } from '../module/redis.connection';
 
-/** A `@nestjs/terminus` health indicator result. */
+/**
+ * A `@nestjs/terminus` health indicator result.
+ *
+ * @public
+ */
 export type AgentCoordinationHealthResult<Key extends string = string> = Record<
   Key,
   {
@@ -32,6 +36,8 @@ const DEFAULT_PING_TIMEOUT_MS = 1_000;
  * ```ts
  * health.check([() => indicator.isHealthy('agents')])
  * ```
+ *
+ * @public
  */
 @Injectable()
 export class AgentCoordinationHealthIndicator {
