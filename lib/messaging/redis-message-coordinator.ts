@@ -252,7 +252,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return { acknowledged: acked === 1, next };
   }
 
-  /** Reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY}) in one script call. */
+  /** Reserves up to `maxMessages` (at most 500) in one script call. */
   override async receiveMany(
     agentId: AgentId,
     maxMessages: number,
@@ -270,7 +270,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   /**
-   * Acknowledges the tokens and reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY})
+   * Acknowledges the tokens and reserves up to `maxMessages` (at most 500)
    * in one script call; only when none is due does it go on to wait, for one message.
    */
   override async ackAndReceiveMany(

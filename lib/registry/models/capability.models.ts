@@ -59,7 +59,7 @@ export const CAPABILITY_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
  * @public
  */
 export interface AgentCapability {
-  /** Matches {@link CAPABILITY_NAME_PATTERN}. */
+  /** Lower-case snake case starting with a letter: `^[a-z][a-z0-9_]*$`. */
   name: string;
   /** What kind of work it does; matched by `capabilityType`. */
   type: CapabilityType;
