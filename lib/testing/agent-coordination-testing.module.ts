@@ -60,8 +60,8 @@ type RedisMockClass = (new (options?: { host?: string }) => Redis) & RedisMockCo
 
 /**
  * A fresh ioredis-mock instance with its own data (instances share data per host), answering
- * `TIME` from an accurate, never-decreasing clock, on ioredis 5 or 6. ioredis-mock is bundled
- * with this package.
+ * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}), on ioredis 5
+ * or 6. ioredis-mock is bundled with this package.
  *
  * @public
  */

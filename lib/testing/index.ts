@@ -1,5 +1,5 @@
-// The `tta-agent-coordination/testing` entry: test agents without a Redis server. The clock and
-// ioredis-mock adapters behind `createMockRedis()` are internal.
+// The `tta-agent-coordination/testing` entry: test agents without a Redis server. The
+// ioredis-mock adapter behind `createMockRedis()` is internal.
 export {
   AGENT_TESTING_REDIS,
   AgentCoordinationTestingModule,
@@ -14,3 +14,4 @@ export type {
   TestingCoordination,
   TestingCoordinationOptions,
 } from './create-testing-coordination';
+export { useAccurateClock } from './mock-clock';

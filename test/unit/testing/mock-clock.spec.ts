@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createMockRedis } from '../../../lib/testing';
-import { useAccurateClock } from '../../../lib/testing/mock-clock';
+import { createMockRedis, useAccurateClock } from '../../../lib/testing';
 
 /** Milliseconds of a TIME reply. */
 function millisOf([seconds, micros]: readonly (string | number)[]): number {
