@@ -48,6 +48,9 @@ export interface ReserveBudgetOptions {
  * once, so concurrent reservers never overspend any level. Injectable token in Nest;
  * {@link RedisBudgetLedger} is the implementation.
  *
+ * A path has 1–8 segments joined by `/`, each 1–128 characters of `[A-Za-z0-9_.:-]`; budgets
+ * and amounts are whole numbers up to 10^15 (e.g. micro-dollars or tokens).
+ *
  * @beta
  */
 export abstract class BudgetLedger {

@@ -76,7 +76,8 @@ export interface QuotaUsage {
 /**
  * Shared limits on a provider key (requests and tokens per sliding minute, concurrent calls),
  * held across every process on the same Redis and key prefix. Injectable token in Nest;
- * {@link RedisQuotaRegistry} is the implementation.
+ * {@link RedisQuotaRegistry} is the implementation. Quota names are 1–128 characters of
+ * `[A-Za-z0-9_.:-]`.
  *
  * @beta
  */

@@ -79,7 +79,7 @@ export class TopicHandlerSet implements AgentHandlerSet {
   private readonly routes = new Map<MessageType, TypeRoutes>();
 
   /**
-   * Adds the handler of the messages whose topic matches `pattern`.
+   * Adds the handler of the messages whose topic matches `pattern` (at most 256 characters).
    *
    * @throws ConfigurationError for a bad pattern (field `topic`; rule `isNotEmpty`, `maxLength`,
    *   `emptySegment`, `matches` or `restLast`), bad options, or a pattern that already has a

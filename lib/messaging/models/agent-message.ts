@@ -48,7 +48,7 @@ export type JsonObject = Record<string, unknown>;
  * @public
  */
 export interface AgentMessage<P extends JsonObject = JsonObject> {
-  /** Unique per sender; the identity used for de-duplication. At least 6 characters. */
+  /** Unique per sender; the identity used for de-duplication. 6–128 of `[A-Za-z0-9_.:-]`. */
   messageId: string;
   /** The agent that sent it. */
   sender: AgentId;

@@ -150,7 +150,8 @@ export interface AgentCapabilitySetJson {
 }
 
 /**
- * Everything one agent can do, with its load and availability. Built by `toCapabilitySet`.
+ * Everything one agent can do, with its load and availability. The registry builds it from an
+ * {@link AgentCapabilitySetInput}, validated and with the defaults filled in.
  *
  * @public
  */
