@@ -6,10 +6,18 @@ import { MAX_TOPIC_LENGTH } from '../messaging/models/agent-message';
 import type { MessagePriority } from '../messaging/models/message.enums';
 import { validateAgentId } from '../messaging/outgoing-message';
 
-/** The agent a client talks to: an {@link AgentId}, or an agent type (its `default` instance). */
+/**
+ * The agent a client talks to: an {@link AgentId}, or an agent type (its `default` instance).
+ *
+ * @beta
+ */
 export type AgentTarget = AgentId | string;
 
-/** Options of an {@link AgentClient}. */
+/**
+ * Options of an {@link AgentClient}.
+ *
+ * @beta
+ */
 export interface AgentClientOptions {
   /** The agent every message goes to. */
   target: AgentTarget;
@@ -19,7 +27,11 @@ export interface AgentClientOptions {
   defaultTimeoutMs?: number;
 }
 
-/** Options of {@link AgentClient.send}: the message fields a caller may set. */
+/**
+ * Options of {@link AgentClient.send}: the message fields a caller may set.
+ *
+ * @beta
+ */
 export interface AgentSendOptions {
   /** The message id (6–128 characters of `[A-Za-z0-9_.:-]`); generated when absent. */
   messageId?: string;
@@ -33,7 +45,11 @@ export interface AgentSendOptions {
   tags?: string[];
 }
 
-/** Options of {@link AgentClient.request}. */
+/**
+ * Options of {@link AgentClient.request}.
+ *
+ * @beta
+ */
 export interface AgentRequestOptions extends AgentSendOptions {
   /** How long to wait for the reply. Default the client's `defaultTimeoutMs`. */
   timeoutMs?: number;
@@ -41,7 +57,11 @@ export interface AgentRequestOptions extends AgentSendOptions {
   signal?: AbortSignal;
 }
 
-/** Default of {@link AgentClientOptions.defaultTimeoutMs}. */
+/**
+ * Default of {@link AgentClientOptions.defaultTimeoutMs}.
+ *
+ * @beta
+ */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 30_000;
 
 const CLIENT_OPTIONS = new Set(['target', 'sender', 'defaultTimeoutMs']);

@@ -20,13 +20,15 @@ import { assertAgentClientPayload, type AgentClientPayload } from './agent-clien
  * Talks to one agent on behalf of one sender: `send(topic, payload)` for events,
  * `request<TReply>(topic, payload)` for answers. The topic travels as the message's
  * `routing.topic`; payloads are plain objects or class instances (DTOs), sent as JSON (see
- * {@link assertAgentClientPayload}). Works on any {@link MessageCoordinator}; in Nest, inject one
+ * {@link AgentClientPayload}). Works on any {@link MessageCoordinator}; in Nest, inject one
  * with `@InjectAgentClient(target)`.
  *
  * ```ts
  * const billing = new AgentClient(coordinator, { target: 'billing', sender: { type: 'shop' } });
  * const invoice = await billing.request<InvoiceReply>('invoices.create', new CreateInvoiceDto(42));
  * ```
+ *
+ * @beta
  */
 export class AgentClient {
   /** The agent every message goes to, its instance filled in. */

@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { IsDefined, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { ValidationError } from '../errors/validation.error';
 
-/** Identity of an agent. A missing `instance` means `"default"`. */
+/**
+ * Identity of an agent. A missing `instance` means `"default"`.
+ *
+ * @public
+ */
 export interface AgentId {
   /** 1–64 characters of `[A-Za-z0-9_.-]`. */
   type: string;
@@ -10,7 +14,11 @@ export interface AgentId {
   instance?: string;
 }
 
-/** An {@link AgentId} whose instance is filled in. */
+/**
+ * An {@link AgentId} whose instance is filled in.
+ *
+ * @public
+ */
 export interface ResolvedAgentId {
   /** 1–64 characters of `[A-Za-z0-9_.-]`. */
   type: string;
@@ -18,7 +26,11 @@ export interface ResolvedAgentId {
   instance: string;
 }
 
-/** The instance used when an {@link AgentId} names none. */
+/**
+ * The instance used when an {@link AgentId} names none.
+ *
+ * @public
+ */
 export const DEFAULT_INSTANCE = 'default';
 
 /** Characters allowed in agent types and instances. Keeps keys unambiguous (no `:`, `{`, `}`). */
@@ -44,7 +56,11 @@ export function resolveAgentId(id: AgentId): ResolvedAgentId {
   return { type: id.type, instance: id.instance ?? DEFAULT_INSTANCE };
 }
 
-/** `type/instance`: the printable form used in logs, keys and the wire format. */
+/**
+ * `type/instance`: the printable form used in logs, keys and the wire format.
+ *
+ * @public
+ */
 export function formatAgentId(id: AgentId): string {
   return `${id.type}/${id.instance ?? DEFAULT_INSTANCE}`;
 }
@@ -53,6 +69,8 @@ export function formatAgentId(id: AgentId): string {
  * Inverse of {@link formatAgentId}; `null` when the text is not a well-formed id.
  *
  * @throws ValidationError when `text` is not a string
+ *
+ * @public
  */
 export function parseAgentId(text: string): ResolvedAgentId | null {
   if (typeof text !== 'string') throw new ValidationError('text', 'isString', 'must be a string');
@@ -63,7 +81,11 @@ export function parseAgentId(text: string): ResolvedAgentId | null {
   return AGENT_ID_PATTERN.test(type) && AGENT_ID_PATTERN.test(instance) ? { type, instance } : null;
 }
 
-/** Whether two ids name the same agent. */
+/**
+ * Whether two ids name the same agent.
+ *
+ * @public
+ */
 export function sameAgent(a: AgentId, b: AgentId): boolean {
   return a.type === b.type && (a.instance ?? DEFAULT_INSTANCE) === (b.instance ?? DEFAULT_INSTANCE);
 }

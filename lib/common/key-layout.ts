@@ -4,7 +4,11 @@ import type { MessagePriority } from '../messaging/models/message.enums';
 /** Version of the key layout and stored formats; written to `<prefix>:layout` on start. */
 export const KEY_LAYOUT_VERSION = 1;
 
-/** The default key prefix. */
+/**
+ * The default key prefix.
+ *
+ * @public
+ */
 export const DEFAULT_KEY_PREFIX = 'ao';
 
 /** Keys of one agent's message queue. All share the agent's hash tag, so scripts touch one slot. */

@@ -55,7 +55,11 @@ export function validateDto<T extends object>(
   return instance;
 }
 
-/** Limits applied to message payloads. */
+/**
+ * Limits applied to message payloads.
+ *
+ * @public
+ */
 export interface PayloadLimits {
   /** Largest serialised payload in bytes. */
   maxPayloadBytes: number;

@@ -2,7 +2,11 @@ import { RedisConnectionError } from '../errors/connection.errors';
 import { describeRedisAddress } from './redis-address';
 import type { RedisClient } from './redis-client';
 
-/** Default of the Nest module's `connectTimeoutMs`. */
+/**
+ * Default of the Nest module's `connectTimeoutMs`.
+ *
+ * @public
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
@@ -12,6 +16,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
  *
  * @throws RedisConnectionError naming the address when the client is not ready within
  *   `timeoutMs`, or its connection ends first (ioredis gave up reconnecting)
+ *
+ * @public
  */
 export function waitForRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   const status = (client as { status?: string }).status;

@@ -3,6 +3,8 @@ import { AgentCoordinationError, ErrorCode, isAgentCoordinationError } from './c
 /**
  * Redis did not become ready in time at start-up (or the connection ended first). Retryable:
  * starting again once Redis is up may succeed.
+ *
+ * @public
  */
 export class RedisConnectionError extends AgentCoordinationError {
   constructor(
@@ -24,7 +26,11 @@ export class RedisConnectionError extends AgentCoordinationError {
   }
 }
 
-/** True when `error` is a {@link RedisConnectionError}, also one from another copy of the package. */
+/**
+ * True when `error` is a {@link RedisConnectionError}, also one from another copy of the package.
+ *
+ * @public
+ */
 export function isRedisConnectionError(error: unknown): error is RedisConnectionError {
   return isAgentCoordinationError(error) && error.code === ErrorCode.REDIS_UNAVAILABLE;
 }

@@ -1,6 +1,8 @@
 /**
  * Stable string codes carried by every error this package throws.
  * Codes never change meaning between releases; match on them, not on messages.
+ *
+ * @public
  */
 export const ErrorCode = {
   /** Input broke a documented rule: {@link ValidationError}. */
@@ -39,7 +41,11 @@ export const ErrorCode = {
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;
 
-/** One of the values of {@link ErrorCode}. */
+/**
+ * One of the values of {@link ErrorCode}.
+ *
+ * @public
+ */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const MARKER = Symbol.for('tta-agent-coordination.error');
@@ -48,6 +54,8 @@ const MARKER = Symbol.for('tta-agent-coordination.error');
  * Base class of every error thrown by the package.
  *
  * `code` is stable; `retryable` says whether repeating the same call later may succeed.
+ *
+ * @public
  */
 export class AgentCoordinationError extends Error {
   /** @internal brand that survives duplicated copies of the package */
@@ -66,7 +74,11 @@ export class AgentCoordinationError extends Error {
   }
 }
 
-/** True when `error` is any error thrown by this package. */
+/**
+ * True when `error` is any error thrown by this package.
+ *
+ * @public
+ */
 export function isAgentCoordinationError(error: unknown): error is AgentCoordinationError {
   return (
     typeof error === 'object' &&

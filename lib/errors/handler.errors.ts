@@ -3,6 +3,8 @@ import { AgentCoordinationError, ErrorCode } from './coordination.error';
 /**
  * The reason a handler's signal fires when its reservation was lost (`extend` returned
  * false): the message may already be delivered to another consumer. Code `ABORTED`.
+ *
+ * @public
  */
 export class ReservationLostError extends AgentCoordinationError {
   constructor(
@@ -16,6 +18,8 @@ export class ReservationLostError extends AgentCoordinationError {
 /**
  * A handler ran past its `handlerTimeoutMs` (or `@OnAgentMessage({ timeoutMs })`): its signal fires with this
  * reason and, once the handler has settled, the message is nacked as a `timeout` failure (retried). Code `ABORTED`.
+ *
+ * @public
  */
 export class HandlerTimeoutError extends AgentCoordinationError {
   constructor(

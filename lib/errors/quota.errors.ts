@@ -1,11 +1,17 @@
 import { AgentCoordinationError, ErrorCode, isAgentCoordinationError } from './coordination.error';
 
-/** Which limit of a quota refused a request. */
+/**
+ * Which limit of a quota refused a request.
+ *
+ * @beta
+ */
 export type QuotaLimitReason = 'requests' | 'tokens' | 'concurrency' | 'penalty' | 'queue';
 
 /**
  * A quota could not admit a request within its `waitMs`. Retryable: `retryAfterMs` says when
  * trying again may succeed (an estimate on the Redis clock; 0 when unknown).
+ *
+ * @beta
  */
 export class QuotaExceededError extends AgentCoordinationError {
   constructor(
@@ -27,6 +33,8 @@ export class QuotaExceededError extends AgentCoordinationError {
 /**
  * A reservation would take a budget past its amount at one level of its path. Not
  * retryable: the budget does not refill by itself.
+ *
+ * @beta
  */
 export class BudgetExceededError extends AgentCoordinationError {
   constructor(
@@ -47,12 +55,20 @@ export class BudgetExceededError extends AgentCoordinationError {
   }
 }
 
-/** True when `error` is a {@link QuotaExceededError}, also one from another copy of the package. */
+/**
+ * True when `error` is a {@link QuotaExceededError}, also one from another copy of the package.
+ *
+ * @beta
+ */
 export function isQuotaExceededError(error: unknown): error is QuotaExceededError {
   return isAgentCoordinationError(error) && error.code === ErrorCode.QUOTA_EXCEEDED;
 }
 
-/** True when `error` is a {@link BudgetExceededError}, also one from another copy of the package. */
+/**
+ * True when `error` is a {@link BudgetExceededError}, also one from another copy of the package.
+ *
+ * @beta
+ */
 export function isBudgetExceededError(error: unknown): error is BudgetExceededError {
   return isAgentCoordinationError(error) && error.code === ErrorCode.BUDGET_EXCEEDED;
 }

@@ -3,6 +3,8 @@ import { AgentCoordinationError, ErrorCode, isAgentCoordinationError } from './c
 /**
  * A circuit breaker refused a call: it is open, or half-open with every probe slot taken.
  * Retryable: the breaker admits calls again once its open timeout has passed.
+ *
+ * @public
  */
 export class CircuitBreakerOpenError extends AgentCoordinationError {
   constructor(
@@ -25,7 +27,11 @@ export class CircuitBreakerOpenError extends AgentCoordinationError {
   }
 }
 
-/** True when `error` is a {@link CircuitBreakerOpenError}, also one from another copy of the package. */
+/**
+ * True when `error` is a {@link CircuitBreakerOpenError}, also one from another copy of the package.
+ *
+ * @public
+ */
 export function isCircuitBreakerOpenError(error: unknown): error is CircuitBreakerOpenError {
   return isAgentCoordinationError(error) && error.code === ErrorCode.CIRCUIT_OPEN;
 }

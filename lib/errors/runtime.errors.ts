@@ -1,7 +1,11 @@
 import type { AgentId } from '../common/agent-id';
 import { AgentCoordinationError, ErrorCode } from './coordination.error';
 
-/** Redis could not be reached or answered with an error. Usually worth retrying. */
+/**
+ * Redis could not be reached or answered with an error. Usually worth retrying.
+ *
+ * @public
+ */
 export class RedisOperationError extends AgentCoordinationError {
   constructor(
     /** What the package was doing, e.g. `receive`. */
@@ -17,7 +21,11 @@ export class RedisOperationError extends AgentCoordinationError {
   }
 }
 
-/** A Lua script answered with a code this client does not know: client and keys disagree. */
+/**
+ * A Lua script answered with a code this client does not know: client and keys disagree.
+ *
+ * @public
+ */
 export class UnexpectedScriptResultError extends AgentCoordinationError {
   constructor(
     /** Name of the script that answered. */
@@ -32,7 +40,11 @@ export class UnexpectedScriptResultError extends AgentCoordinationError {
   }
 }
 
-/** `request()` got no RESPONSE within its timeout. */
+/**
+ * `request()` got no RESPONSE within its timeout.
+ *
+ * @public
+ */
 export class RequestTimeoutError extends AgentCoordinationError {
   constructor(
     /** Correlation id of the request that got no RESPONSE. */
@@ -57,6 +69,8 @@ export class RequestTimeoutError extends AgentCoordinationError {
  * retries exhausted, the request expired, or no handler took it) and answered with an error
  * RESPONSE instead of a result. `code` is the responder's code, e.g. `VALIDATION_FAILED`,
  * `NO_HANDLER`, `MESSAGE_EXPIRED` or `HANDLER_FAILED`; `message` is its error message.
+ *
+ * @public
  */
 export class AgentRequestError extends AgentCoordinationError {
   constructor(
@@ -75,6 +89,8 @@ export class AgentRequestError extends AgentCoordinationError {
 /**
  * Thrown by a message handler to say the message can never succeed:
  * it is dead-lettered at once instead of retried.
+ *
+ * @public
  */
 export class PermanentMessageError extends AgentCoordinationError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -82,36 +98,60 @@ export class PermanentMessageError extends AgentCoordinationError {
   }
 }
 
-/** An operation was cancelled through its `AbortSignal`. */
+/**
+ * An operation was cancelled through its `AbortSignal`.
+ *
+ * @public
+ */
 export class OperationAbortedError extends AgentCoordinationError {
   constructor(operation: string, reason?: unknown) {
     super(ErrorCode.ABORTED, `${operation} was aborted`, false, { cause: reason });
   }
 }
 
-/** The component was closed and takes no more work. */
+/**
+ * The component was closed and takes no more work.
+ *
+ * @public
+ */
 export class ClosedError extends AgentCoordinationError {
   constructor(component: string) {
     super(ErrorCode.CLOSED, `${component} is closed`, false);
   }
 }
 
-/** True when `error` is a {@link RedisOperationError}. */
+/**
+ * True when `error` is a {@link RedisOperationError}.
+ *
+ * @public
+ */
 export function isRedisOperationError(error: unknown): error is RedisOperationError {
   return error instanceof RedisOperationError;
 }
 
-/** True when `error` is a {@link RequestTimeoutError}. */
+/**
+ * True when `error` is a {@link RequestTimeoutError}.
+ *
+ * @public
+ */
 export function isRequestTimeoutError(error: unknown): error is RequestTimeoutError {
   return error instanceof RequestTimeoutError;
 }
 
-/** True when `error` is a {@link PermanentMessageError}. */
+/**
+ * True when `error` is a {@link PermanentMessageError}.
+ *
+ * @public
+ */
 export function isPermanentMessageError(error: unknown): error is PermanentMessageError {
   return error instanceof PermanentMessageError;
 }
 
-/** True when `error` is an {@link AgentRequestError}: a responder failed the request. */
+/**
+ * True when `error` is an {@link AgentRequestError}: a responder failed the request.
+ *
+ * @public
+ */
 export function isAgentRequestError(error: unknown): error is AgentRequestError {
   return error instanceof AgentRequestError;
 }

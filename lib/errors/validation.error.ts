@@ -2,6 +2,8 @@ import { AgentCoordinationError, ErrorCode } from './coordination.error';
 
 /**
  * Input that breaks a documented rule. Thrown before anything touches Redis.
+ *
+ * @public
  */
 export class ValidationError extends AgentCoordinationError {
   constructor(
@@ -16,7 +18,11 @@ export class ValidationError extends AgentCoordinationError {
   }
 }
 
-/** A payload larger than `maxPayloadBytes` once serialised. */
+/**
+ * A payload larger than `maxPayloadBytes` once serialised.
+ *
+ * @public
+ */
 export class PayloadTooLargeError extends ValidationError {
   constructor(
     field: string,
@@ -34,14 +40,22 @@ export class PayloadTooLargeError extends ValidationError {
   }
 }
 
-/** Options or configuration that cannot work, e.g. a breaker whose thresholds contradict. */
+/**
+ * Options or configuration that cannot work, e.g. a breaker whose thresholds contradict.
+ *
+ * @public
+ */
 export class ConfigurationError extends ValidationError {
   constructor(field: string, rule: string, detail: string) {
     super(field, rule, detail, ErrorCode.INVALID_CONFIG);
   }
 }
 
-/** True when `error` is a {@link ValidationError} (including its subclasses). */
+/**
+ * True when `error` is a {@link ValidationError} (including its subclasses).
+ *
+ * @public
+ */
 export function isValidationError(error: unknown): error is ValidationError {
   return error instanceof ValidationError;
 }

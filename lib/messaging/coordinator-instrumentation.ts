@@ -4,10 +4,18 @@ import type { AgentId, ResolvedAgentId } from '../common/agent-id';
 import type { MessageType } from './models/message.enums';
 import type { MessageResult } from './models/queue-message';
 
-/** The coordinator call a send belongs to. */
+/**
+ * The coordinator call a send belongs to.
+ *
+ * @beta
+ */
 export type SendOperation = 'send' | 'broadcast' | 'publish' | 'request';
 
-/** One send as {@link CoordinatorInstrumentation.aroundSend} sees it, before validation. */
+/**
+ * One send as {@link CoordinatorInstrumentation.aroundSend} sees it, before validation.
+ *
+ * @beta
+ */
 export interface OutgoingSend {
   /**
    * `send` for `sendMessage`, `reply` and each message of `sendMessages`; `broadcast`,
@@ -25,7 +33,11 @@ export interface OutgoingSend {
   message: OutgoingMessage;
 }
 
-/** A message the coordinator handed to Redis, with what became of it. */
+/**
+ * A message the coordinator handed to Redis, with what became of it.
+ *
+ * @beta
+ */
 export interface MessageSentEvent {
   /** The sender, instance filled in. */
   sender: ResolvedAgentId;
@@ -51,6 +63,8 @@ export interface MessageSentEvent {
  * Without hooks the coordinator does nothing extra per call.
  *
  * Hooks are called as methods of this object, so a class instance works.
+ *
+ * @beta
  */
 export interface CoordinatorInstrumentation {
   /**

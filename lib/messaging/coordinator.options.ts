@@ -8,7 +8,11 @@ import {
 } from './coordinator-instrumentation';
 import type { CoordinatorLimits } from './message-coordinator';
 
-/** Options of {@link RedisMessageCoordinator}: the runtime limits plus connection-level settings. */
+/**
+ * Options of {@link RedisMessageCoordinator}: the runtime limits plus connection-level settings.
+ *
+ * @public
+ */
 export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimits> {
   /** Prefix of every key. Default `ao`. */
   keyPrefix?: string;
@@ -41,11 +45,17 @@ export interface RedisMessageCoordinatorOptions extends Partial<CoordinatorLimit
   /**
    * Tracing and metrics hooks around sends (see {@link CoordinatorInstrumentation}), e.g. the
    * OpenTelemetry ones of `createTracingInstrumentation()`. Default none: no work per call.
+   *
+   * @beta
    */
   instrumentation?: CoordinatorInstrumentation;
 }
 
-/** Defaults of {@link CoordinatorLimits} (SPEC §2). */
+/**
+ * Defaults of {@link CoordinatorLimits} (SPEC §2).
+ *
+ * @public
+ */
 export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = Object.freeze({
   queueSize: 10_000,
   retryAttempts: 3,

@@ -1,17 +1,47 @@
-export * from './models';
-export * from './message-coordinator';
-export * from './redis-message-coordinator';
+// The public messaging surface: the coordinator contract, its Redis implementation, their
+// options and instrumentation hooks, and the message model. Key layout, scripts, the body
+// codec, reply inboxes and id generation are internal.
 export {
-  type RedisMessageCoordinatorOptions,
-  DEFAULT_COORDINATOR_LIMITS,
-} from './coordinator.options';
+  DEFAULT_INSTANCE,
+  FailureType,
+  MessagePriority,
+  MessageType,
+  formatAgentId,
+  parseAgentId,
+  sameAgent,
+} from './models';
+export type {
+  AgentId,
+  AgentMessage,
+  JsonObject,
+  MessageResult,
+  MessageSubscription,
+  MessageTypeName,
+  QueueMessage,
+  QueueStats,
+  ReceivedMessage,
+  ResolvedAgentId,
+  RoutingKey,
+} from './models';
+export { MessageCoordinator } from './message-coordinator';
+export type {
+  AckAndReceiveManyResult,
+  AckAndReceiveResult,
+  BatchMessage,
+  CoordinatorLimits,
+  NackOutcome,
+  OutgoingMessage,
+  PageOptions,
+  ReceiveOptions,
+  RequestOptions,
+} from './message-coordinator';
+export { RedisMessageCoordinator } from './redis-message-coordinator';
+export { DEFAULT_COORDINATOR_LIMITS } from './coordinator.options';
+export type { RedisMessageCoordinatorOptions } from './coordinator.options';
 export type {
   CoordinatorInstrumentation,
   MessageSentEvent,
   OutgoingSend,
   SendOperation,
 } from './coordinator-instrumentation';
-export { REPLY_INBOX_TYPE } from './reply-inbox';
-export { BODY_FORMAT_VERSION } from './message-codec';
-export { createMessage, type PreparedMessage } from './outgoing-message';
-export { GENERATED_ID_LENGTH, newMessageId } from './message-id';
+export { createMessage } from './outgoing-message';

@@ -9,7 +9,11 @@ import type {
   ReceivedMessage,
 } from './models/queue-message';
 
-/** Runtime limits of a coordinator; see {@link MessageCoordinator.configure}. */
+/**
+ * Runtime limits of a coordinator; see {@link MessageCoordinator.configure}.
+ *
+ * @public
+ */
 export interface CoordinatorLimits {
   /** Undelivered messages (ready + delayed + reserved) one recipient may hold. Default 10 000. */
   queueSize: number;
@@ -30,10 +34,16 @@ export interface CoordinatorLimits {
 /**
  * What {@link MessageCoordinator.nack} did: scheduled a retry, moved the message to the
  * dead-letter queue, or nothing (`false`: unknown or stale token).
+ *
+ * @public
  */
 export type NackOutcome = 'retried' | 'dead-lettered' | false;
 
-/** Options of {@link MessageCoordinator.receive}. */
+/**
+ * Options of {@link MessageCoordinator.receive}.
+ *
+ * @public
+ */
 export interface ReceiveOptions {
   /** Block up to this long for a message to arrive. 0 (default) returns at once. */
   waitMs?: number;
@@ -41,7 +51,11 @@ export interface ReceiveOptions {
   signal?: AbortSignal;
 }
 
-/** Outcome of {@link MessageCoordinator.ackAndReceive}. */
+/**
+ * Outcome of {@link MessageCoordinator.ackAndReceive}.
+ *
+ * @public
+ */
 export interface AckAndReceiveResult {
   /** What {@link MessageCoordinator.ack} returns for the token. */
   acknowledged: boolean;
@@ -49,7 +63,11 @@ export interface AckAndReceiveResult {
   next: ReceivedMessage | null;
 }
 
-/** Outcome of {@link MessageCoordinator.ackAndReceiveMany}. */
+/**
+ * Outcome of {@link MessageCoordinator.ackAndReceiveMany}.
+ *
+ * @public
+ */
 export interface AckAndReceiveManyResult {
   /** What {@link MessageCoordinator.ack} returns for each token, in order. */
   acknowledged: boolean[];
@@ -57,7 +75,11 @@ export interface AckAndReceiveManyResult {
   next: ReceivedMessage[];
 }
 
-/** Options of {@link MessageCoordinator.request}. */
+/**
+ * Options of {@link MessageCoordinator.request}.
+ *
+ * @public
+ */
 export interface RequestOptions {
   /** Reject with `RequestTimeoutError` after this long. */
   timeoutMs: number;
@@ -65,7 +87,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Paging of {@link MessageCoordinator.deadLetters}. */
+/**
+ * Paging of {@link MessageCoordinator.deadLetters}.
+ *
+ * @public
+ */
 export interface PageOptions {
   /** Entries to skip, from the oldest. Default 0. */
   offset?: number;
@@ -73,11 +99,19 @@ export interface PageOptions {
   limit?: number;
 }
 
-/** What a message looks like before it is sent: id, timestamp and defaults may be left out. */
+/**
+ * What a message looks like before it is sent: id, timestamp and defaults may be left out.
+ *
+ * @public
+ */
 export type OutgoingMessage = Omit<AgentMessage, 'sender' | 'recipient' | 'messageId'> &
   Partial<Pick<AgentMessage, 'sender' | 'recipient' | 'messageId'>>;
 
-/** One message of {@link MessageCoordinator.sendMessages}. */
+/**
+ * One message of {@link MessageCoordinator.sendMessages}.
+ *
+ * @public
+ */
 export interface BatchMessage {
   /** Who receives it. */
   recipient: AgentId;
@@ -88,6 +122,8 @@ export interface BatchMessage {
 /**
  * Reliable agent-to-agent messaging. The injection token of the Nest module;
  * {@link RedisMessageCoordinator} is the Redis implementation.
+ *
+ * @public
  */
 export abstract class MessageCoordinator {
   /** Enqueues `message` for `recipient`. Never throws for Redis trouble; invalid input throws. */

@@ -135,6 +135,8 @@ const CREATE_LIMITS: PayloadLimits = { maxPayloadBytes: 1024 * 1024, maxPayloadD
  * `timestamp`, e.g. to log or inspect what will be sent.
  *
  * @throws ValidationError naming the first offending field
+ *
+ * @public
  */
 export function createMessage(
   sender: AgentId,

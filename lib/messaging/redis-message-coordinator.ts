@@ -86,6 +86,8 @@ export const EXPIRED_REASON = 'visibility timeout expired';
  * Each recipient has its own queue of keys under one cluster hash tag; every state change is
  * one Lua script (see docs/PROTOCOL.md). The caller owns `redis`; only the connections this
  * class duplicates for blocking waits are closed by {@link close}.
+ *
+ * @public
  */
 export class RedisMessageCoordinator extends MessageCoordinator {
   private readonly keys: KeyLayout;
@@ -250,7 +252,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     return { acknowledged: acked === 1, next };
   }
 
-  /** Reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY}) in one script call. */
+  /** Reserves up to `maxMessages` (at most 500) in one script call. */
   override async receiveMany(
     agentId: AgentId,
     maxMessages: number,
@@ -268,7 +270,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   /**
-   * Acknowledges the tokens and reserves up to `maxMessages` (at most {@link MAX_RECEIVE_MANY})
+   * Acknowledges the tokens and reserves up to `maxMessages` (at most 500)
    * in one script call; only when none is due does it go on to wait, for one message.
    */
   override async ackAndReceiveMany(

@@ -10,25 +10,33 @@
  * events, tracing, metrics, exporter, health, classifier, registration, loader, ...).
  */
 import type { AgentWorkerStatus } from '../runtime/agent.worker';
-export * from './decorators';
+export {
+  Agent,
+  AgentContext,
+  AgentPayload,
+  InjectAgentClient,
+  InjectCircuitBreaker,
+  OnAgentMessage,
+} from './decorators';
+export type { AgentOptions, OnAgentMessageBinding, OnAgentMessageOptions } from './decorators';
 export { AgentCoordinationModule } from './module/agent-coordination.module';
-export {
-  AgentCoordinationFeatureModule,
-  type AgentCoordinationFeatureOptions,
-  type AgentClientFeature,
-  type CircuitBreakerFeature,
+export { AgentCoordinationFeatureModule } from './module/agent-coordination-feature.module';
+export type {
+  AgentClientFeature,
+  AgentCoordinationFeatureOptions,
+  CircuitBreakerFeature,
 } from './module/agent-coordination-feature.module';
-export {
-  AGENT_COORDINATION_MODULE_OPTIONS,
-  type AgentCoordinationForRootOptions,
-  type AgentCoordinationForRootAsyncOptions,
+export { AGENT_COORDINATION_MODULE_OPTIONS } from './module/agent-coordination.module-definition';
+export type {
+  AgentCoordinationForRootAsyncOptions,
+  AgentCoordinationForRootOptions,
 } from './module/agent-coordination.module-definition';
 export type {
-  AgentCoordinationModuleOptions,
-  AgentCoordinationModuleExtras,
-  AgentCoordinationConnection,
   AgentConsumerOptions,
+  AgentCoordinationConnection,
   AgentCoordinationMetricsOptions,
+  AgentCoordinationModuleExtras,
+  AgentCoordinationModuleOptions,
   AgentCoordinationTracingOptions,
   PrometheusExportOptions,
 } from './module/agent-coordination.options';
@@ -38,34 +46,30 @@ export {
   DEFAULT_LATENCY_BUCKETS_MS,
   DEFAULT_PROMETHEUS_PREFIX,
   DEFAULT_TRACER_NAME,
-  type ResolvedConsumerOptions,
 } from './module/agent-coordination-options.resolver';
+export type { ResolvedConsumerOptions } from './module/agent-coordination-options.resolver';
 export {
   AGENT_COORDINATION_IDENTITY,
   AGENT_COORDINATION_REDIS,
   AGENT_MESSAGE_CONTEXT_TYPE,
-  TRACEPARENT_TAG_PREFIX,
   getAgentClientToken,
   getCircuitBreakerToken,
 } from './module/agent-coordination.constants';
 export { AgentBootstrapError, isAgentBootstrapError } from './module/agent-coordination.errors';
-export { AgentMessageEvents } from './workers/agent-message.events';
-export {
-  AgentCoordinationMetrics,
-  type AgentMetricsSnapshot,
-  type LatencyHistogram,
-} from './observability/agent-coordination.metrics';
-export {
-  AgentCoordinationHealthIndicator,
-  type AgentCoordinationHealthResult,
-} from './observability/agent-coordination.health';
-export {
-  createTracingInstrumentation,
-  readTraceparent,
-  withTraceparent,
-  type TracingInstrumentation,
-} from './observability/agent-coordination.tracing';
-export { failureOf, classifyNestError } from './workers/nest-error.classifier';
-/** The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}. */
-export type AgentConsumerStatus = AgentWorkerStatus;
 export type { AgentCoordinationRedis } from './module/redis.connection';
+export { AgentMessageEvents } from './workers/agent-message.events';
+export { AgentCoordinationMetrics } from './observability/agent-coordination.metrics';
+export type {
+  AgentMetricsSnapshot,
+  LatencyHistogram,
+} from './observability/agent-coordination.metrics';
+export { AgentCoordinationHealthIndicator } from './observability/agent-coordination.health';
+export type { AgentCoordinationHealthResult } from './observability/agent-coordination.health';
+export { createTracingInstrumentation } from './observability/agent-coordination.tracing';
+export type { TracingInstrumentation } from './observability/agent-coordination.tracing';
+/**
+ * The status of an agent's consumer: the Nest name of {@link AgentWorkerStatus}.
+ *
+ * @public
+ */
+export type AgentConsumerStatus = AgentWorkerStatus;

@@ -1,4 +1,8 @@
-/** A hold on part of a budget, got from {@link BudgetLedger.reserve}. End it once. */
+/**
+ * A hold on part of a budget, got from {@link BudgetLedger.reserve}. End it once.
+ *
+ * @beta
+ */
 export interface BudgetReservation {
   /** Unique id of the reservation. */
   readonly id: string;
@@ -10,7 +14,11 @@ export interface BudgetReservation {
   readonly expiresAt: number;
 }
 
-/** One level of a budget path, as {@link BudgetLedger.inspect} reads it. */
+/**
+ * One level of a budget path, as {@link BudgetLedger.inspect} reads it.
+ *
+ * @beta
+ */
 export interface BudgetLevel {
   /** The level's own path, e.g. `acme` or `acme/conv-7`. */
   path: string;
@@ -24,7 +32,11 @@ export interface BudgetLevel {
   remaining: number | null;
 }
 
-/** Options of {@link BudgetLedger.reserve}. */
+/**
+ * Options of {@link BudgetLedger.reserve}.
+ *
+ * @beta
+ */
 export interface ReserveBudgetOptions {
   /** How long the hold lasts unless settled or released first. Default: the ledger's. */
   ttlMs?: number;
@@ -35,6 +47,11 @@ export interface ReserveBudgetOptions {
  * same Redis and key prefix. A reservation is checked and held at every level of its path at
  * once, so concurrent reservers never overspend any level. Injectable token in Nest;
  * {@link RedisBudgetLedger} is the implementation.
+ *
+ * A path has 1–8 segments joined by `/`, each 1–128 characters of `[A-Za-z0-9_.:-]`; budgets
+ * and amounts are whole numbers up to 10^15 (e.g. micro-dollars or tokens).
+ *
+ * @beta
  */
 export abstract class BudgetLedger {
   /**

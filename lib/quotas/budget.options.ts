@@ -4,7 +4,11 @@ import { assertInteger, assertKeyPrefix } from '../common/validate';
 import { ValidationError } from '../errors';
 import { assertName } from './quota.validation';
 
-/** Options of {@link RedisBudgetLedger}. */
+/**
+ * Options of {@link RedisBudgetLedger}.
+ *
+ * @beta
+ */
 export interface BudgetLedgerOptions {
   /** Key prefix. Default `ao`. */
   keyPrefix: string;

@@ -1,22 +1,16 @@
-export {
-  QuotaRegistry,
-  type AcquireQuotaOptions,
-  type QuotaLease,
-  type QuotaSettlement,
-  type QuotaUsage,
+// The public quotas and budgets surface (SPEC §10). Scripts, the waiting line, validation
+// and the option resolvers are internal.
+export { QuotaRegistry } from './quota-registry';
+export type {
+  AcquireQuotaOptions,
+  QuotaLease,
+  QuotaSettlement,
+  QuotaUsage,
 } from './quota-registry';
 export { RedisQuotaRegistry } from './redis-quota-registry';
-export {
-  DEFAULT_QUOTA_WINDOW_MS,
-  type QuotaLimits,
-  type QuotaRegistryOptions,
-} from './quota.options';
-export { QUOTA_NAME_PATTERN } from './quota.validation';
-export {
-  BudgetLedger,
-  type BudgetLevel,
-  type BudgetReservation,
-  type ReserveBudgetOptions,
-} from './budget-ledger';
+export { DEFAULT_QUOTA_WINDOW_MS } from './quota.options';
+export type { QuotaLimits, QuotaRegistryOptions } from './quota.options';
+export { BudgetLedger } from './budget-ledger';
+export type { BudgetLevel, BudgetReservation, ReserveBudgetOptions } from './budget-ledger';
 export { RedisBudgetLedger } from './redis-budget-ledger';
-export { MAX_BUDGET_AMOUNT, MAX_BUDGET_DEPTH, type BudgetLedgerOptions } from './budget.options';
+export type { BudgetLedgerOptions } from './budget.options';

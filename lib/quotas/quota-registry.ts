@@ -1,6 +1,10 @@
 import type { QuotaLimits } from './quota.options';
 
-/** Options of {@link QuotaRegistry.acquire}. */
+/**
+ * Options of {@link QuotaRegistry.acquire}.
+ *
+ * @beta
+ */
 export interface AcquireQuotaOptions {
   /** Tokens the request is expected to use, charged now and corrected by `settle`. Default 0. */
   tokens?: number;
@@ -12,7 +16,11 @@ export interface AcquireQuotaOptions {
   leaseTtlMs?: number;
 }
 
-/** What {@link QuotaLease.settle} did. */
+/**
+ * What {@link QuotaLease.settle} did.
+ *
+ * @beta
+ */
 export interface QuotaSettlement {
   /** The lease still held its concurrency slot and gave it back (false once its TTL passed). */
   released: boolean;
@@ -22,7 +30,11 @@ export interface QuotaSettlement {
   settledAt: number;
 }
 
-/** Permission to make one request, got from {@link QuotaRegistry.acquire}. Settle it once. */
+/**
+ * Permission to make one request, got from {@link QuotaRegistry.acquire}. Settle it once.
+ *
+ * @beta
+ */
 export interface QuotaLease {
   /** The quota it was taken from. */
   readonly quotaName: string;
@@ -43,7 +55,11 @@ export interface QuotaLease {
   settle(usage?: { tokens?: number }): Promise<QuotaSettlement>;
 }
 
-/** A quota's live usage, as {@link QuotaRegistry.usage} reads it. */
+/**
+ * A quota's live usage, as {@link QuotaRegistry.usage} reads it.
+ *
+ * @beta
+ */
 export interface QuotaUsage {
   /** Requests admitted in the current window. */
   requests: number;
@@ -60,7 +76,10 @@ export interface QuotaUsage {
 /**
  * Shared limits on a provider key (requests and tokens per sliding minute, concurrent calls),
  * held across every process on the same Redis and key prefix. Injectable token in Nest;
- * {@link RedisQuotaRegistry} is the implementation.
+ * {@link RedisQuotaRegistry} is the implementation. Quota names are 1–128 characters of
+ * `[A-Za-z0-9_.:-]`.
+ *
+ * @beta
  */
 export abstract class QuotaRegistry {
   /**

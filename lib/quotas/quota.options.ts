@@ -4,7 +4,11 @@ import { assertInteger, assertKeyPrefix } from '../common/validate';
 import { ConfigurationError, ValidationError } from '../errors';
 import { assertAmount, assertOptions } from './quota.validation';
 
-/** The limits of one quota; at least one must be given. */
+/**
+ * The limits of one quota; at least one must be given.
+ *
+ * @beta
+ */
 export interface QuotaLimits {
   /** Requests admitted in any sliding window. */
   requestsPerMinute?: number;
@@ -27,7 +31,11 @@ export interface ResolvedQuotaLimits {
   windowMs: number;
 }
 
-/** Default length of a quota's sliding window: a minute. */
+/**
+ * Default length of a quota's sliding window: a minute.
+ *
+ * @beta
+ */
 export const DEFAULT_QUOTA_WINDOW_MS = 60_000;
 
 /**
@@ -67,7 +75,11 @@ export function resolveQuotaLimits(limits: QuotaLimits): ResolvedQuotaLimits {
   return resolved;
 }
 
-/** Options of {@link RedisQuotaRegistry}. */
+/**
+ * Options of {@link RedisQuotaRegistry}.
+ *
+ * @beta
+ */
 export interface QuotaRegistryOptions {
   /** Key prefix. Default `ao`. */
   keyPrefix: string;

@@ -37,6 +37,8 @@ const RESERVATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * {@link BudgetLedger} on Redis: every budget under one root (the first path segment) lives
  * in three keys with the root's hash tag; every change is one script on the Redis clock.
+ *
+ * @beta
  */
 export class RedisBudgetLedger extends BudgetLedger {
   private readonly options: BudgetLedgerOptions;

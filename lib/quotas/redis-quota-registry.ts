@@ -53,6 +53,8 @@ interface Quota {
  * processes take a seat in a shared line; the process whose seat comes first is told over
  * pub/sub when capacity comes free, and every waiting process asks again at least every
  * `pollIntervalMs`.
+ *
+ * @beta
  */
 export class RedisQuotaRegistry extends QuotaRegistry {
   private readonly options: QuotaRegistryOptions;

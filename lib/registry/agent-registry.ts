@@ -17,6 +17,8 @@ import type { RegistryEvent, RegistryEventOf, RegistryEventType } from './regist
  * Who is alive, what each agent can do, and events when agents appear, change or die.
  * The injection token of the Nest module; {@link RedisAgentRegistry} is the Redis
  * implementation.
+ *
+ * @public
  */
 export abstract class AgentRegistry {
   /** Every registry event from every process. */

@@ -77,6 +77,8 @@ type EventBody = WithoutStamp<RegistryEvent>;
  * {@link AgentRegistry} on Redis. Each agent is a hash (plus a capability string) under its
  * own hash tag; two sorted sets index agents by heartbeat deadline and capability sets by
  * revision, so nothing scans the keyspace and every script touches one slot.
+ *
+ * @public
  */
 export class RedisAgentRegistry extends AgentRegistry {
   /** Identifies this instance as the `origin` of the events it publishes. */

@@ -6,7 +6,11 @@ import { parseAgentId, type ResolvedAgentId } from '../common/agent-id';
 import type { JsonObject } from './models/registered-agent';
 import { parseJsonObject } from '../common/json';
 
-/** Kinds of registry events. */
+/**
+ * Kinds of registry events.
+ *
+ * @public
+ */
 export type RegistryEventType = 'registered' | 'deregistered' | 'status_changed' | 'expired';
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
@@ -16,7 +20,12 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<RegistryEventType>([
   'expired',
 ]);
 
-interface BaseEvent {
+/**
+ * What every registry event carries: the agent it is about, its publisher and when.
+ *
+ * @public
+ */
+export interface RegistryEventBase {
   /** The agent the event is about. */
   agentId: ResolvedAgentId;
   /** Id of the registry instance that published the event. */
@@ -25,8 +34,12 @@ interface BaseEvent {
   at: number;
 }
 
-/** An agent was registered, or came back after being declared expired (`revived`). */
-export interface AgentRegisteredEvent extends BaseEvent {
+/**
+ * An agent was registered, or came back after being declared expired (`revived`).
+ *
+ * @public
+ */
+export interface AgentRegisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'registered';
   /** The agent's name. */
@@ -37,13 +50,21 @@ export interface AgentRegisteredEvent extends BaseEvent {
   revived: boolean;
 }
 
-/** An agent was removed with `deregister`. */
-export interface AgentDeregisteredEvent extends BaseEvent {
+/**
+ * An agent was removed with `deregister`.
+ *
+ * @public
+ */
+export interface AgentDeregisteredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'deregistered';
 }
 
-/** One change of a field of an agent's status snapshot. */
+/**
+ * One change of a field of an agent's status snapshot.
+ *
+ * @public
+ */
 export interface StatusFieldChange {
   /** The field's value in the previous snapshot; `undefined` when it was added. */
   previous: unknown;
@@ -51,8 +72,12 @@ export interface StatusFieldChange {
   current: unknown;
 }
 
-/** Fields of an agent's status snapshot changed. */
-export interface AgentStatusChangedEvent extends BaseEvent {
+/**
+ * Fields of an agent's status snapshot changed.
+ *
+ * @public
+ */
+export interface AgentStatusChangedEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'status_changed';
   /** The agent's name. */
@@ -63,8 +88,12 @@ export interface AgentStatusChangedEvent extends BaseEvent {
   status: JsonObject;
 }
 
-/** An agent's heartbeat lapsed. Published by exactly one process. */
-export interface AgentExpiredEvent extends BaseEvent {
+/**
+ * An agent's heartbeat lapsed. Published by exactly one process.
+ *
+ * @public
+ */
+export interface AgentExpiredEvent extends RegistryEventBase {
   /** The kind of event. */
   type: 'expired';
   /** The agent's name, when its record was still readable. */
@@ -73,11 +102,19 @@ export interface AgentExpiredEvent extends BaseEvent {
   lastHeartbeat?: number;
 }
 
-/** Any registry event. */
+/**
+ * Any registry event.
+ *
+ * @public
+ */
 export type RegistryEvent =
   AgentRegisteredEvent | AgentDeregisteredEvent | AgentStatusChangedEvent | AgentExpiredEvent;
 
-/** The event of one kind. */
+/**
+ * The event of one kind.
+ *
+ * @public
+ */
 export type RegistryEventOf<K extends RegistryEventType> = Extract<
   RegistryEvent,
   {

@@ -14,7 +14,11 @@ import {
   type MatchWeights,
 } from './models/discovery.models';
 
-/** Options of {@link RedisAgentRegistry}. */
+/**
+ * Options of {@link RedisAgentRegistry}.
+ *
+ * @public
+ */
 export interface RedisAgentRegistryOptions {
   /** Prefix of every key. Default `ao`. */
   keyPrefix?: string;
@@ -84,7 +88,11 @@ export interface ResolvedRegistryOptions {
   onError: (error: Error, context: string) => void;
 }
 
-/** Default heartbeat TTL (SPEC §3). */
+/**
+ * Default heartbeat TTL (SPEC §3).
+ *
+ * @public
+ */
 export const DEFAULT_HEARTBEAT_TTL_MS = 30_000;
 /** Lower bound of a defaulted heartbeat interval. */
 export const MIN_DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;

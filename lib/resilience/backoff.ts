@@ -1,11 +1,17 @@
 import { ConfigurationError } from '../errors';
 import { assertInteger, assertNumber, optionsObject } from '../common/validate';
 
-/** How randomness spreads retry delays. */
+/**
+ * How randomness spreads retry delays.
+ *
+ * @public
+ */
 export type JitterMode = 'none' | 'full' | 'equal';
 
 /**
  * One retry policy, shared by `nack` scheduling and the {@link retry} helper.
+ *
+ * @public
  */
 export interface RetryPolicy {
   /** Total attempts including the first (for `retry`); for the coordinator, retries after the first delivery. */
@@ -20,7 +26,11 @@ export interface RetryPolicy {
   jitter: JitterMode;
 }
 
-/** Defaults of {@link RetryPolicy}. */
+/**
+ * Defaults of {@link RetryPolicy}.
+ *
+ * @public
+ */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 3,
   baseDelayMs: 1_000,
@@ -69,6 +79,8 @@ export function resolveRetryPolicy(
  * @param random a source of uniform numbers in [0, 1); injectable for tests
  * @throws ConfigurationError when `policy` is not an object, `retry` not a whole number (one
  *   below 1 counts as the first retry) or `random` not a function
+ *
+ * @public
  */
 export function backoffDelay(
   policy: RetryPolicy,

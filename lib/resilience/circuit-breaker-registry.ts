@@ -19,7 +19,11 @@ import {
   type CircuitBreakerOptions,
 } from './circuit-breaker.options';
 
-/** A breaker's shared state as {@link CircuitBreakerRegistry.inspect} reads it. */
+/**
+ * A breaker's shared state as {@link CircuitBreakerRegistry.inspect} reads it.
+ *
+ * @public
+ */
 export interface SharedBreakerSnapshot {
   /** The breaker's name, as asked for. */
   name: string;
@@ -36,7 +40,11 @@ export interface SharedBreakerSnapshot {
   changedAt: number | null;
 }
 
-/** Options of {@link CircuitBreakerRegistry}. */
+/**
+ * Options of {@link CircuitBreakerRegistry}.
+ *
+ * @public
+ */
 export interface CircuitBreakerRegistryOptions extends Partial<CircuitBreakerOptions> {
   /** Config every breaker starts from; a `get` config overrides it field by field. */
   defaults?: Partial<CircuitBreakerConfig>;
@@ -57,6 +65,8 @@ export interface CircuitBreakerRegistryOptions extends Partial<CircuitBreakerOpt
 /**
  * Gets or creates circuit breakers by name. Breakers of the same name share their state
  * through Redis with every other registry, in any process, on the same key prefix.
+ *
+ * @public
  */
 export class CircuitBreakerRegistry {
   /** State changes of every breaker of this registry. */

@@ -2,12 +2,18 @@ import { ConfigurationError, ValidationError } from '../errors';
 import { assertInteger, assertNumber } from '../common/validate';
 import { stripUndefined } from '../common/objects';
 
-/** The three states of a circuit breaker. */
+/**
+ * The three states of a circuit breaker.
+ *
+ * @public
+ */
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /**
  * How a circuit breaker trips and recovers. Each process passes its own config with every
  * script call, so processes sharing a breaker name should use the same values.
+ *
+ * @public
  */
 export interface CircuitBreakerConfig {
   /** Consecutive failures (across all processes) that open a closed breaker. Default 5. */
@@ -42,7 +48,11 @@ export interface CircuitBreakerConfig {
   isFailure?: (error: unknown) => boolean;
 }
 
-/** Defaults of {@link CircuitBreakerConfig}. */
+/**
+ * Defaults of {@link CircuitBreakerConfig}.
+ *
+ * @public
+ */
 export const DEFAULT_CIRCUIT_BREAKER_CONFIG: Readonly<CircuitBreakerConfig> = Object.freeze({
   failureThreshold: 5,
   openTimeoutMs: 60_000,

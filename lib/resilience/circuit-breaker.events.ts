@@ -5,10 +5,16 @@ import { parseJsonObject } from '../common/json';
  * Where a state change came from: `redis` this instance's call changed the shared state;
  * `peer` another instance or process changed it (seen in a script reply or on the breaker
  * channel); `local` the in-process fallback changed it while Redis was unreachable.
+ *
+ * @public
  */
 export type StateChangeSource = 'redis' | 'peer' | 'local';
 
-/** A breaker changed state, as one breaker instance observed it. */
+/**
+ * A breaker changed state, as one breaker instance observed it.
+ *
+ * @public
+ */
 export interface CircuitStateChange {
   /** Breaker name. */
   name: string;
@@ -26,7 +32,11 @@ export interface CircuitStateChange {
   cause?: Error;
 }
 
-/** A transition as published on the breaker channel (`KeyLayout.breakerChannel`). */
+/**
+ * A transition as published on the breaker channel (`KeyLayout.breakerChannel`).
+ *
+ * @internal
+ */
 export interface PublishedStateChange {
   /** Name of the breaker that changed state. */
   name: string;

@@ -2,7 +2,11 @@ import { DEFAULT_KEY_PREFIX } from '../common/key-layout';
 import { assertInteger, assertKeyPrefix, optionsObject } from '../common/validate';
 import { ConfigurationError } from '../errors';
 
-/** How a breaker talks to Redis; shared by every breaker of a registry. */
+/**
+ * How a breaker talks to Redis; shared by every breaker of a registry.
+ *
+ * @public
+ */
 export interface CircuitBreakerOptions {
   /** Key prefix. Default `ao`. */
   keyPrefix: string;

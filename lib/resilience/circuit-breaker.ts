@@ -27,7 +27,11 @@ import {
 import { LocalBreakerState } from './local-breaker-state';
 import { SharedBreakerState } from './shared-breaker-state';
 
-/** What one breaker instance has seen. Counts are this process's, not summed over processes. */
+/**
+ * What one breaker instance has seen. Counts are this process's, not summed over processes.
+ *
+ * @public
+ */
 export interface CircuitBreakerMetrics {
   /** Breaker name. */
   name: string;
@@ -51,7 +55,11 @@ export interface CircuitBreakerMetrics {
   localFallback: boolean;
 }
 
-/** Options of {@link CircuitBreaker.call}. */
+/**
+ * Options of {@link CircuitBreaker.call}.
+ *
+ * @public
+ */
 export interface CallOptions {
   /** Carried by the rejection error and by state-change events this call causes. */
   correlationId?: string;
@@ -85,6 +93,8 @@ interface Permit {
  * name, in any process. Each transition and each half-open probe slot is taken by one Lua
  * script on the server clock. While Redis is unreachable it runs on a local mirror of the
  * state, reports that in {@link getMetrics}, and publishes a local trip when Redis is back.
+ *
+ * @public
  */
 export class CircuitBreaker {
   /** The resolved config. */

@@ -2,7 +2,11 @@ import { assertInteger } from '../common/validate';
 import { OperationAbortedError, isAgentCoordinationError } from '../errors';
 import { backoffDelay, resolveRetryPolicy, type RetryPolicy } from './backoff';
 
-/** What {@link RetryOptions.onRetry} is told before each wait. */
+/**
+ * What {@link RetryOptions.onRetry} is told before each wait.
+ *
+ * @public
+ */
 export interface RetryInfo {
   /** The attempt that just failed, from 1. */
   attempt: number;
@@ -12,7 +16,11 @@ export interface RetryInfo {
   delayMs: number;
 }
 
-/** Options of {@link retry}. */
+/**
+ * Options of {@link retry}.
+ *
+ * @public
+ */
 export interface RetryOptions {
   /**
    * Whether to try again after `error` from attempt number `attempt` (from 1). Default:
@@ -27,7 +35,11 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** The default of {@link RetryOptions.retryIf}. */
+/**
+ * The default of {@link RetryOptions.retryIf}.
+ *
+ * @public
+ */
 export function isRetryableError(error: unknown): boolean {
   return !isAgentCoordinationError(error) || error.retryable;
 }
@@ -40,6 +52,8 @@ export function isRetryableError(error: unknown): boolean {
  * @param fn gets the attempt number (from 1) and the signal
  * @throws ConfigurationError for a bad policy (maxAttempts must be at least 1 here);
  *   OperationAbortedError when `signal` aborts
+ *
+ * @public
  */
 export async function retry<T>(
   fn: (attempt: number, signal?: AbortSignal) => T | Promise<T>,

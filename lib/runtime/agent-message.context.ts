@@ -2,7 +2,11 @@ import type { ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage, JsonObject } from '../messaging/models/agent-message';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';
 
-/** What a context needs from the consumer that created it. */
+/**
+ * What a context needs from the consumer that created it.
+ *
+ * @internal
+ */
 export interface AgentMessageContextHooks {
   extend(visibilityTimeoutMs?: number): Promise<boolean>;
   reply(payload: JsonObject): Promise<MessageResult>;
@@ -11,6 +15,8 @@ export interface AgentMessageContextHooks {
 /**
  * Everything a message handler knows about the delivery it is handling. Ask for it with
  * `@AgentContext()`, or take the second argument of an undecorated handler.
+ *
+ * @public
  */
 export class AgentMessageContext<P extends JsonObject = JsonObject> {
   private answered = false;

@@ -7,10 +7,16 @@ import type { MessageType } from '../messaging/models/message.enums';
  * - `retried`: it failed and was scheduled for another delivery after backoff;
  * - `dead-lettered`: it failed permanently, ran out of retries, expired, or had no handler;
  * - `unsettled`: left reserved for recovery (reservation lost, Redis failure, or shutdown).
+ *
+ * @public
  */
 export type MessageOutcome = 'acked' | 'retried' | 'dead-lettered' | 'unsettled';
 
-/** A delivery that reached an agent's worker. */
+/**
+ * A delivery that reached an agent's worker.
+ *
+ * @public
+ */
 export interface MessageReceivedEvent {
   /** The agent whose worker received the delivery. */
   agentId: ResolvedAgentId;
@@ -24,7 +30,11 @@ export interface MessageReceivedEvent {
   correlationId?: string;
 }
 
-/** A delivery the worker finished with. */
+/**
+ * A delivery the worker finished with.
+ *
+ * @public
+ */
 export interface MessageHandledEvent extends MessageReceivedEvent {
   /** How the delivery was settled. */
   outcome: MessageOutcome;

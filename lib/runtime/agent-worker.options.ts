@@ -14,10 +14,16 @@ const DAY_MS = 86_400_000;
  * Where a worker writes what it does: retries at `debug`, recovered reservations at `log`,
  * dead letters, abandoned handlers and Redis failures at `warn` (with the error, for its
  * stack). `console` fits; the Nest module passes one backed by Nest's `Logger`.
+ *
+ * @public
  */
 export type WorkerLogger = CoordinationLogger;
 
-/** How a handler's error is to be treated, as an {@link ErrorClassifier} says. */
+/**
+ * How a handler's error is to be treated, as an {@link ErrorClassifier} says.
+ *
+ * @public
+ */
 export interface ErrorClassification {
   /** `permanent` dead-letters at once; `transient` and `timeout` retry after backoff. */
   failure: FailureType | `${FailureType}`;
@@ -31,10 +37,16 @@ export interface ErrorClassification {
  * Maps a handler's error to how it is treated; `undefined` leaves it to the default rules
  * (`PermanentMessageError` and this package's validation errors are permanent, anything else
  * transient).
+ *
+ * @public
  */
 export type ErrorClassifier = (error: unknown) => ErrorClassification | undefined;
 
-/** Hooks that observe a worker (metrics, tracing); none of them changes what it does. */
+/**
+ * Hooks that observe a worker (metrics, tracing); none of them changes what it does.
+ *
+ * @beta
+ */
 export interface WorkerInstrumentation {
   /** Called as each delivery reaches the worker. */
   received?(event: MessageReceivedEvent): void;
@@ -48,7 +60,11 @@ export interface WorkerInstrumentation {
   ): Promise<T>;
 }
 
-/** Options of an {@link AgentWorker}. */
+/**
+ * Options of an {@link AgentWorker}.
+ *
+ * @public
+ */
 export interface AgentWorkerOptions {
   /** The agent whose queue the worker drains. */
   agent: AgentId;
@@ -75,11 +91,19 @@ export interface AgentWorkerOptions {
   logger?: WorkerLogger;
   /** Maps handler errors to failures beyond the default rules. */
   classifyError?: ErrorClassifier;
-  /** Metrics and tracing hooks. */
+  /**
+   * Metrics and tracing hooks.
+   *
+   * @beta
+   */
   instrumentation?: WorkerInstrumentation;
 }
 
-/** The numeric options of a worker, every one set. */
+/**
+ * The numeric options of a worker, every one set.
+ *
+ * @public
+ */
 export interface WorkerTimings {
   /** See {@link AgentWorkerOptions.concurrency}. */
   concurrency: number;
@@ -95,7 +119,11 @@ export interface WorkerTimings {
   errorBackoffMs: number;
 }
 
-/** Defaults of the numeric worker options. */
+/**
+ * Defaults of the numeric worker options.
+ *
+ * @public
+ */
 export const DEFAULT_WORKER_TIMINGS: Readonly<WorkerTimings> = Object.freeze({
   concurrency: 1,
   visibilityTimeoutMs: 30_000,
@@ -105,7 +133,11 @@ export const DEFAULT_WORKER_TIMINGS: Readonly<WorkerTimings> = Object.freeze({
   errorBackoffMs: 500,
 });
 
-/** {@link AgentWorkerOptions} after validation. */
+/**
+ * {@link AgentWorkerOptions} after validation.
+ *
+ * @public
+ */
 export interface ResolvedWorkerOptions extends WorkerTimings {
   /** The agent, instance filled in. */
   agent: ResolvedAgentId;
@@ -115,7 +147,11 @@ export interface ResolvedWorkerOptions extends WorkerTimings {
   logger: WorkerLogger;
   /** The given classifier, or one that leaves every error to the default rules. */
   classifyError: ErrorClassifier;
-  /** The given hooks, or none. */
+  /**
+   * The given hooks, or none.
+   *
+   * @beta
+   */
   instrumentation: WorkerInstrumentation;
 }
 

@@ -12,7 +12,11 @@ import {
 import { MessageDispatcher } from './message.dispatcher';
 import { singleHandler, type AgentHandlerSet, type AgentMessageHandler } from './message-handler';
 
-/** What a worker is doing, for status snapshots and health checks. */
+/**
+ * What a worker is doing, for status snapshots and health checks.
+ *
+ * @public
+ */
 export interface AgentWorkerStatus {
   /** The loop is receiving. */
   running: boolean;
@@ -24,7 +28,11 @@ export interface AgentWorkerStatus {
   consecutiveErrors: number;
 }
 
-/** What {@link AgentWorker.close} found. */
+/**
+ * What {@link AgentWorker.close} found.
+ *
+ * @public
+ */
 export interface AgentWorkerCloseResult {
   /** Deliveries still running when the grace period ran out, left reserved for recovery. */
   abandoned: number;
@@ -43,6 +51,8 @@ export interface AgentWorkerCloseResult {
  * and leaves anything unfinished reserved for the next consumer.
  *
  * The worker never closes the coordinator it was given.
+ *
+ * @public
  */
 export class AgentWorker {
   /** The validated options, defaults filled in. */

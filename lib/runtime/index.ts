@@ -1,25 +1,24 @@
-export { AgentWorker, type AgentWorkerStatus, type AgentWorkerCloseResult } from './agent.worker';
-export {
-  DEFAULT_WORKER_TIMINGS,
-  type AgentWorkerOptions,
-  type ResolvedWorkerOptions,
-  type WorkerTimings,
-  type WorkerLogger,
-  type WorkerInstrumentation,
-  type ErrorClassifier,
-  type ErrorClassification,
+// The public runtime surface: the framework-free agent worker, its options and events, the
+// handler contract and topic routing. The dispatcher, reply helpers and error classification
+// internals are not exported.
+export { AgentWorker } from './agent.worker';
+export type { AgentWorkerCloseResult, AgentWorkerStatus } from './agent.worker';
+export { DEFAULT_WORKER_TIMINGS } from './agent-worker.options';
+export type {
+  AgentWorkerOptions,
+  ErrorClassification,
+  ErrorClassifier,
+  ResolvedWorkerOptions,
+  WorkerInstrumentation,
+  WorkerLogger,
+  WorkerTimings,
 } from './agent-worker.options';
-export type { AgentMessageHandler, AgentHandlerEntry, AgentHandlerSet } from './message-handler';
-export {
-  TopicHandlerSet,
-  DEFAULT_HANDLER_TYPES,
-  type TopicHandlerOptions,
-} from './topic-handler-set';
-export { MAX_TOPIC_PATTERN_LENGTH } from './topic-pattern';
+export type { AgentHandlerEntry, AgentHandlerSet, AgentMessageHandler } from './message-handler';
+export { DEFAULT_HANDLER_TYPES, TopicHandlerSet } from './topic-handler-set';
+export type { TopicHandlerOptions } from './topic-handler-set';
 export { AgentMessageContext } from './agent-message.context';
 export type {
+  MessageHandledEvent,
   MessageOutcome,
   MessageReceivedEvent,
-  MessageHandledEvent,
 } from './agent-worker.events';
-export { toPayload, replyIdOf } from './message-replies';

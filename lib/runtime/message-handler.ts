@@ -4,10 +4,16 @@ import type { AgentMessageContext } from './agent-message.context';
 /**
  * Handles one message: return to acknowledge it (a REQUEST is answered with the returned
  * value), throw `PermanentMessageError` to dead-letter it, throw anything else to retry it.
+ *
+ * @public
  */
 export type AgentMessageHandler = (payload: JsonObject, context: AgentMessageContext) => unknown;
 
-/** A handler with its own settings, as an {@link AgentHandlerSet} returns it. */
+/**
+ * A handler with its own settings, as an {@link AgentHandlerSet} returns it.
+ *
+ * @public
+ */
 export interface AgentHandlerEntry {
   /** Runs the handler. */
   readonly handle: AgentMessageHandler;
@@ -23,6 +29,8 @@ export interface AgentHandlerEntry {
 /**
  * Several handlers of one agent, chosen per message. `TopicHandlerSet` chooses by message
  * type and topic; the Nest module builds one from an agent's `@OnAgentMessage()` methods.
+ *
+ * @public
  */
 export interface AgentHandlerSet {
   /** The handler for `message`; `undefined` dead-letters it as having no handler. */

@@ -5,7 +5,11 @@ import { MessageType, type MessageTypeName } from '../messaging/models/message.e
 import type { AgentHandlerEntry, AgentHandlerSet, AgentMessageHandler } from './message-handler';
 import { TopicPattern } from './topic-pattern';
 
-/** The message types a handler takes when none are named: REQUEST and EVENT. */
+/**
+ * The message types a handler takes when none are named: REQUEST and EVENT.
+ *
+ * @beta
+ */
 export const DEFAULT_HANDLER_TYPES: readonly MessageType[] = Object.freeze([
   MessageType.REQUEST,
   MessageType.EVENT,
@@ -14,7 +18,11 @@ export const DEFAULT_HANDLER_TYPES: readonly MessageType[] = Object.freeze([
 const MESSAGE_TYPES = new Set<string>(Object.values(MessageType));
 const DAY_MS = 86_400_000;
 
-/** Options of one handler of a {@link TopicHandlerSet}. */
+/**
+ * Options of one handler of a {@link TopicHandlerSet}.
+ *
+ * @beta
+ */
 export interface TopicHandlerOptions {
   /** The message types it takes. Default {@link DEFAULT_HANDLER_TYPES} (REQUEST and EVENT). */
   types?: MessageTypeName | readonly MessageTypeName[];
@@ -64,12 +72,14 @@ interface TypeRoutes {
  *   at once).
  *
  * The same pattern twice, or two fallbacks, for one message type is a configuration error.
+ *
+ * @beta
  */
 export class TopicHandlerSet implements AgentHandlerSet {
   private readonly routes = new Map<MessageType, TypeRoutes>();
 
   /**
-   * Adds the handler of the messages whose topic matches `pattern`.
+   * Adds the handler of the messages whose topic matches `pattern` (at most 256 characters).
    *
    * @throws ConfigurationError for a bad pattern (field `topic`; rule `isNotEmpty`, `maxLength`,
    *   `emptySegment`, `matches` or `restLast`), bad options, or a pattern that already has a

@@ -15,10 +15,18 @@ import { AgentTestingClient } from './agent-testing.client';
 import { useAccurateClock } from './mock-clock';
 import { adaptReplyTransformers, type RedisMockCommands } from './mock-reply-context';
 
-/** Token of the in-memory Redis a testing module runs on. */
+/**
+ * Token of the in-memory Redis a testing module runs on.
+ *
+ * @public
+ */
 export const AGENT_TESTING_REDIS = Symbol('AGENT_TESTING_REDIS');
 
-/** Options of {@link AgentCoordinationTestingModule.forRoot}: module options without a connection. */
+/**
+ * Options of {@link AgentCoordinationTestingModule.forRoot}: module options without a connection.
+ *
+ * @public
+ */
 export type AgentCoordinationTestingOptions = Partial<
   Omit<AgentCoordinationModuleOptions, 'connection'>
 >;
@@ -31,6 +39,8 @@ export type AgentCoordinationTestingOptions = Partial<
  * 1 s shutdown and recovery intervals, key prefix `test`, no registry or breaker event
  * subscriptions and no tracing. Any of them can be overridden in
  * {@link AgentCoordinationTestingModule.forRoot}.
+ *
+ * @public
  */
 export const TESTING_DEFAULTS: Omit<AgentCoordinationModuleOptions, 'connection'> = {
   keyPrefix: 'test',
@@ -51,7 +61,9 @@ type RedisMockClass = (new (options?: { host?: string }) => Redis) & RedisMockCo
 /**
  * A fresh ioredis-mock instance with its own data (instances share data per host), answering
  * `TIME` from an accurate, never-decreasing clock (see {@link useAccurateClock}), on ioredis 5
- * or 6 (see {@link adaptReplyTransformers}). ioredis-mock is bundled with this package.
+ * or 6. ioredis-mock is bundled with this package.
+ *
+ * @public
  */
 export function createMockRedis(): Redis {
   const RedisMock = loadOptionalPackage<RedisMockClass | { default: RedisMockClass }>(
@@ -87,6 +99,8 @@ class MockRedisCleaner implements OnApplicationShutdown {
  * await moduleRef.init();
  * const outcome = await moduleRef.get(AgentTestingClient).deliver({ type: 'my-agent' }, { payload: {} });
  * ```
+ *
+ * @public
  */
 @Module({})
 export class AgentCoordinationTestingModule {

@@ -8,18 +8,30 @@ import { MessageType } from '../messaging/models/message.enums';
 import type { QueueMessage, QueueStats } from '../messaging/models/queue-message';
 import { AgentMessageEvents, type MessageHandledEvent } from '../nest/workers/agent-message.events';
 
-/** The sender used when a test does not name one. */
+/**
+ * The sender used when a test does not name one.
+ *
+ * @public
+ */
 export const TEST_SENDER: AgentId = { type: 'test-sender' };
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
-/** A message as a test writes it: type defaults to EVENT, the rest as in `sendMessage`. */
+/**
+ * A message as a test writes it: type defaults to EVENT, the rest as in `sendMessage`.
+ *
+ * @public
+ */
 export type TestMessage = Partial<OutgoingMessage> & {
   /** The JSON object payload: the one field a test must give. */
   payload: JsonObject;
 };
 
-/** Options of {@link AgentTestingClient.deliver}. */
+/**
+ * Options of {@link AgentTestingClient.deliver}.
+ *
+ * @public
+ */
 export interface DeliverOptions {
   /** Who sends it. Default {@link TEST_SENDER}. */
   sender?: AgentId;
@@ -32,6 +44,8 @@ export interface DeliverOptions {
 /**
  * Drives agents in tests: sends a message, waits for the agent's consumer to settle it, and
  * reports how (acked, retried, dead-lettered). Works on the real Redis too.
+ *
+ * @public
  */
 @Injectable()
 export class AgentTestingClient {

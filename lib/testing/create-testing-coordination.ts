@@ -8,13 +8,21 @@ import {
 } from './agent-coordination-testing.module';
 import { AgentTestingClient } from './agent-testing.client';
 
-/** Options of {@link createTestingCoordination}. */
+/**
+ * Options of {@link createTestingCoordination}.
+ *
+ * @public
+ */
 export interface TestingCoordinationOptions extends Pick<ModuleMetadata, 'imports' | 'providers'> {
   /** Module options over the testing defaults. */
   options?: AgentCoordinationTestingOptions;
 }
 
-/** A running application context with agents on an in-memory Redis. */
+/**
+ * A running application context with agents on an in-memory Redis.
+ *
+ * @public
+ */
 export interface TestingCoordination {
   /** The application context. */
   readonly app: INestApplicationContext;
@@ -31,6 +39,8 @@ export interface TestingCoordination {
 /**
  * Starts `providers` (your agents) and `imports` with the module on an in-memory Redis and
  * returns helpers to drive them. No Redis server and no `@nestjs/testing` needed.
+ *
+ * @public
  */
 export async function createTestingCoordination(
   options: TestingCoordinationOptions = {},

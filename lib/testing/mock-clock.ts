@@ -64,6 +64,8 @@ function withClock(args: unknown[]): unknown[] {
  * microseconds from an unrelated monotonic counter, so its readings are off by up to a second
  * and step backwards; every deadline a script computes on it (retry delays, visibility
  * timeouts, heartbeats) would be off by as much. Returns the client.
+ *
+ * @public
  */
 export function useAccurateClock<T extends Redis>(client: T): T {
   const mutable = client as unknown as Record<string, CommandFunction> & {

@@ -11,10 +11,10 @@ import {
   MessageCoordinator,
   MessageType,
   RedisMessageCoordinator,
-  readTraceparent,
   type CoordinatorInstrumentation,
   type MessageSentEvent,
 } from '../../lib';
+import { readTraceparent } from '../../lib/nest/observability/agent-coordination.tracing';
 import { resolveModuleOptions } from '../../lib/nest/module/agent-coordination-options.resolver';
 import { errorOf } from '../support/errors';
 import { fastOptions, startAgentApp } from '../support/nest';

@@ -15,8 +15,8 @@ import {
   MessageCoordinator,
   MessageType,
   OnAgentMessage,
-  readTraceparent,
 } from '../../lib';
+import { readTraceparent } from '../../lib/nest/observability/agent-coordination.tracing';
 import { OutcomeRecorder, startAgentApp } from '../support/nest';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../support/redis';
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   AgentWorker,
-  REPLY_INBOX_TYPE,
   RedisMessageCoordinator,
   silentLogger,
   type AgentMessageHandler,
 } from '../../lib';
+import { REPLY_INBOX_TYPE } from '../../lib/messaging/reply-inbox';
 import {
   REDIS_URL,
   closeClients,

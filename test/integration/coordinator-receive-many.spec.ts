@@ -1,10 +1,10 @@
 import {
-  MAX_RECEIVE_MANY,
   MessageCoordinator,
   MessagePriority,
   RedisMessageCoordinator,
   type ReceivedMessage,
 } from '../../lib/messaging';
+import { MAX_RECEIVE_MANY } from '../../lib/messaging/redis-message-coordinator';
 import { ValidationError } from '../../lib/errors';
 import { rejectionOf } from '../support/errors';
 import { createClient } from '../support/redis';

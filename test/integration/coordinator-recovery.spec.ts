@@ -1,5 +1,6 @@
 import { KeyLayout } from '../../lib/common/key-layout';
-import { EXPIRED_REASON, type AgentId } from '../../lib/messaging';
+import type { AgentId } from '../../lib/messaging';
+import { EXPIRED_REASON } from '../../lib/messaging/redis-message-coordinator';
 import { ConfigurationError } from '../../lib/errors';
 import { sleep } from '../support/redis';
 import { serverNow, untilServerTimePasses, whileWaiting } from '../support/wait';

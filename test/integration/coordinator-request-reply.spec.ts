@@ -1,10 +1,10 @@
 import {
   MessageType,
-  REPLY_INBOX_TYPE,
   type AgentId,
   type ReceivedMessage,
   type RedisMessageCoordinator,
 } from '../../lib/messaging';
+import { REPLY_INBOX_TYPE } from '../../lib/messaging/reply-inbox';
 import {
   ClosedError,
   ErrorCode,

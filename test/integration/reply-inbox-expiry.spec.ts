@@ -1,4 +1,5 @@
-import { MessageType, REPLY_INBOX_TYPE, type AgentId } from '../../lib/messaging';
+import { MessageType, type AgentId } from '../../lib/messaging';
+import { REPLY_INBOX_TYPE } from '../../lib/messaging/reply-inbox';
 import { silentLogger } from '../../lib/common/logger';
 import { createClient } from '../support/redis';
 import { waitFor } from '../support/wait';

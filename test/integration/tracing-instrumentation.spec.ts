@@ -10,10 +10,10 @@ import {
   ConfigurationError,
   MessageType,
   createTracingInstrumentation,
-  readTraceparent,
   type MessageHandledEvent,
   type MessageSentEvent,
 } from '../../lib';
+import { readTraceparent } from '../../lib/nest/observability/agent-coordination.tracing';
 import { errorOf } from '../support/errors';
 import { waitFor } from '../support/wait';
 import { CoordinatorFixture, planner } from './coordinator-fixture';

@@ -17,7 +17,11 @@ import {
 import { AgentIdDto, type AgentId } from '../../common/agent-id';
 import { MessagePriority, MessageType } from './message.enums';
 
-/** Topic and tags a message carries for routing and filtering. */
+/**
+ * Topic and tags a message carries for routing and filtering.
+ *
+ * @public
+ */
 export interface RoutingKey {
   /** A free-form topic, at most 256 characters; carried, not interpreted by the queue. */
   topic?: string;
@@ -31,12 +35,20 @@ export const MAX_TOPIC_LENGTH = 256;
 /** Message ids: 6–128 characters of `[A-Za-z0-9_.:-]`. */
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_.:-]{6,128}$/;
 
-/** A JSON object payload. */
+/**
+ * A JSON object payload.
+ *
+ * @public
+ */
 export type JsonObject = Record<string, unknown>;
 
-/** A message between agents, as sent and as received. */
+/**
+ * A message between agents, as sent and as received.
+ *
+ * @public
+ */
 export interface AgentMessage<P extends JsonObject = JsonObject> {
-  /** Unique per sender; the identity used for de-duplication. At least 6 characters. */
+  /** Unique per sender; the identity used for de-duplication. 6–128 of `[A-Za-z0-9_.:-]`. */
   messageId: string;
   /** The agent that sent it. */
   sender: AgentId;

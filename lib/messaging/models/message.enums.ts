@@ -1,4 +1,8 @@
-/** What a message is for. */
+/**
+ * What a message is for.
+ *
+ * @public
+ */
 export enum MessageType {
   /** Asks for a RESPONSE, sent to its `replyTo`. */
   REQUEST = 'request',
@@ -8,10 +12,18 @@ export enum MessageType {
   EVENT = 'event',
 }
 
-/** A message type as an enum member or its string value (`'request'`, `'response'`, `'event'`). */
+/**
+ * A message type as an enum member or its string value (`'request'`, `'response'`, `'event'`).
+ *
+ * @public
+ */
 export type MessageTypeName = MessageType | `${MessageType}`;
 
-/** Delivery priority: higher is served first; FIFO within one priority. */
+/**
+ * Delivery priority: higher is served first; FIFO within one priority.
+ *
+ * @public
+ */
 export enum MessagePriority {
   /** Served after the NORMAL and HIGH messages waiting in the same queue. */
   LOW = 1,
@@ -21,7 +33,11 @@ export enum MessagePriority {
   HIGH = 9,
 }
 
-/** How a failed delivery is treated by `nack`. Plain strings are accepted too. */
+/**
+ * How a failed delivery is treated by `nack`. Plain strings are accepted too.
+ *
+ * @public
+ */
 export enum FailureType {
   /** Retried after backoff. */
   TRANSIENT = 'transient',

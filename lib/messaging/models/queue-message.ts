@@ -2,7 +2,11 @@ import type { AgentId } from '../../common/agent-id';
 import type { AgentMessage } from './agent-message';
 import type { MessagePriority, MessageType } from './message.enums';
 
-/** Outcome of sending one message to one recipient. */
+/**
+ * Outcome of sending one message to one recipient.
+ *
+ * @public
+ */
 export interface MessageResult {
   /** Id of the message sent. */
   messageId: string;
@@ -14,7 +18,11 @@ export interface MessageResult {
   duplicate?: boolean;
 }
 
-/** A recorded subscription of an agent to message types. */
+/**
+ * A recorded subscription of an agent to message types.
+ *
+ * @public
+ */
 export interface MessageSubscription {
   /** Random UUID; pass it to `unsubscribe`. */
   subscriptionId: string;
@@ -24,7 +32,11 @@ export interface MessageSubscription {
   messageTypes: MessageType[];
 }
 
-/** A message as kept in a recipient's queue. */
+/**
+ * A message as kept in a recipient's queue.
+ *
+ * @public
+ */
 export interface QueueMessage {
   /** The message as sent. */
   message: AgentMessage;
@@ -41,7 +53,11 @@ export interface QueueMessage {
   lastError?: string;
 }
 
-/** One delivery handed to a receiver. */
+/**
+ * One delivery handed to a receiver.
+ *
+ * @public
+ */
 export interface ReceivedMessage {
   /** Unique per delivery; pass it to ack / nack / extend. */
   token: string;
@@ -51,7 +67,11 @@ export interface ReceivedMessage {
   visibilityDeadline: string;
 }
 
-/** Counts of one agent's queue. */
+/**
+ * Counts of one agent's queue.
+ *
+ * @public
+ */
 export interface QueueStats {
   /** Messages waiting for delivery, over every priority. */
   ready: number;

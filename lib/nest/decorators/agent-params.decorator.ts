@@ -31,12 +31,18 @@ function paramDecorator(type: AgentParamType, data?: string) {
 /**
  * The message payload, run through the given pipes (and global or `@UsePipes()` ones), so a
  * class-validator DTO with `ValidationPipe` checks it. `property` picks one field of it.
+ *
+ * @public
  */
 export function AgentPayload(
   property?: string,
   ...pipes: (Type<PipeTransform> | PipeTransform)[]
 ): ParameterDecorator;
-/** The message payload, run through the given pipes. */
+/**
+ * The message payload, run through the given pipes.
+ *
+ * @public
+ */
 export function AgentPayload(...pipes: (Type<PipeTransform> | PipeTransform)[]): ParameterDecorator;
 export function AgentPayload(
   propertyOrPipe?: string | Type<PipeTransform> | PipeTransform,
@@ -49,7 +55,11 @@ export function AgentPayload(
   return paramDecorator(AgentParamType.PAYLOAD)(...all);
 }
 
-/** The handler's `AgentMessageContext`: message, attempt, `extend`, `reply`, `signal`. */
+/**
+ * The handler's `AgentMessageContext`: message, attempt, `extend`, `reply`, `signal`.
+ *
+ * @public
+ */
 export function AgentContext(): ParameterDecorator {
   return paramDecorator(AgentParamType.CONTEXT)();
 }

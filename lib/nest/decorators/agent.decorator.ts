@@ -6,7 +6,11 @@ import type {
 import { AGENT_METADATA } from '../module/agent-coordination.constants';
 import type { AgentConsumerOptions } from '../module/agent-coordination.options';
 
-/** Options of {@link Agent}. */
+/**
+ * Options of {@link Agent}.
+ *
+ * @public
+ */
 export interface AgentOptions {
   /** Agent type: 1–64 characters of `[A-Za-z0-9_.-]`. */
   type: string;
@@ -27,6 +31,8 @@ export interface AgentOptions {
  *
  * If the provider has `statusSnapshot()`, `exportState()`, `importState()` or
  * `getCapabilities()`, the registry uses them.
+ *
+ * @public
  */
 export function Agent(options: AgentOptions): ClassDecorator {
   return SetMetadata(AGENT_METADATA, options);

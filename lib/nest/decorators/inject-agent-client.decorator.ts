@@ -13,6 +13,8 @@ import { getAgentClientToken } from '../module/agent-coordination.constants';
  *
  * @throws ValidationError (when the class is declared) for a target that is not a valid
  *   agent id or type
+ *
+ * @beta
  */
 export function InjectAgentClient(target: AgentTarget): ParameterDecorator & PropertyDecorator {
   return Inject(getAgentClientToken(target));

@@ -2,7 +2,11 @@ import { ON_AGENT_MESSAGE_METADATA } from '../module/agent-coordination.constant
 import type { MessageTypeName } from '../../messaging/models/message.enums';
 import { DEFAULT_HANDLER_TYPES } from '../../runtime/topic-handler-set';
 
-/** Options of {@link OnAgentMessage}. */
+/**
+ * Options of {@link OnAgentMessage}.
+ *
+ * @public
+ */
 export interface OnAgentMessageOptions {
   /**
    * Takes only messages whose `routing.topic` matches this pattern: dot-separated segments,
@@ -25,7 +29,11 @@ export interface OnAgentMessageOptions {
   replyWithResult?: boolean;
 }
 
-/** The single-argument form of {@link OnAgentMessage}: the options and the message types. */
+/**
+ * The single-argument form of {@link OnAgentMessage}: the options and the message types.
+ *
+ * @public
+ */
 export interface OnAgentMessageBinding extends OnAgentMessageOptions {
   /** The message types the method handles. Default REQUEST and EVENT. */
   types?: MessageTypeName | MessageTypeName[];
@@ -55,12 +63,18 @@ export interface OnAgentMessageMetadata {
  *
  * The method receives `(payload, context)`, or whatever `@AgentPayload()` /
  * `@AgentContext()` parameters ask for, through Nest's guards, interceptors and pipes.
+ *
+ * @public
  */
 export function OnAgentMessage(
   types: MessageTypeName | MessageTypeName[],
   options?: OnAgentMessageOptions,
 ): MethodDecorator;
-/** Binds a method by an options object; `types` defaults to REQUEST and EVENT. */
+/**
+ * Binds a method by an options object; `types` defaults to REQUEST and EVENT.
+ *
+ * @public
+ */
 export function OnAgentMessage(binding: OnAgentMessageBinding): MethodDecorator;
 export function OnAgentMessage(
   typesOrBinding: MessageTypeName | MessageTypeName[] | OnAgentMessageBinding,

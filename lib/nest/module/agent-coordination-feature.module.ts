@@ -12,7 +12,11 @@ import {
   getCircuitBreakerToken,
 } from './agent-coordination.constants';
 
-/** A circuit breaker to make injectable with `@InjectCircuitBreaker(name)`. */
+/**
+ * A circuit breaker to make injectable with `@InjectCircuitBreaker(name)`.
+ *
+ * @public
+ */
 export interface CircuitBreakerFeature {
   /** The breaker's name, shared with every process that uses it. */
   name: string;
@@ -20,7 +24,11 @@ export interface CircuitBreakerFeature {
   config?: Partial<CircuitBreakerConfig>;
 }
 
-/** An agent client to make injectable with `@InjectAgentClient(target)`. */
+/**
+ * An agent client to make injectable with `@InjectAgentClient(target)`.
+ *
+ * @beta
+ */
 export interface AgentClientFeature {
   /** The agent it talks to: an agent type, or an id with its instance. */
   target: AgentTarget;
@@ -30,11 +38,19 @@ export interface AgentClientFeature {
   defaultTimeoutMs?: number;
 }
 
-/** Options of `AgentCoordinationModule.forFeature()`. */
+/**
+ * Options of `AgentCoordinationModule.forFeature()`.
+ *
+ * @public
+ */
 export interface AgentCoordinationFeatureOptions {
   /** Breakers by name, or with their config. */
   breakers?: (string | CircuitBreakerFeature)[];
-  /** Agent clients by agent type, or with their target id and options; one per target. */
+  /**
+   * Agent clients by agent type, or with their target id and options; one per target.
+   *
+   * @beta
+   */
   clients?: (string | AgentClientFeature)[];
 }
 
@@ -42,6 +58,8 @@ export interface AgentCoordinationFeatureOptions {
  * Holds the providers `AgentCoordinationModule.forFeature()` declares. It uses the
  * `CircuitBreakerRegistry`, `MessageCoordinator` and identity of the root module, which must
  * therefore be visible to it (`forRoot({ isGlobal: true, ... })`).
+ *
+ * @public
  */
 @Module({})
 export class AgentCoordinationFeatureModule {

@@ -20,30 +20,58 @@ import { assertWorkerTimings, DEFAULT_WORKER_TIMINGS } from '../../runtime/agent
 /** The longest wait an option may name. */
 const DAY_MS = 86_400_000;
 
-/** {@link AgentConsumerOptions} with every default filled in. */
+/**
+ * {@link AgentConsumerOptions} with every default filled in.
+ *
+ * @public
+ */
 export type ResolvedConsumerOptions = Required<AgentConsumerOptions>;
 
-/** Defaults of {@link AgentConsumerOptions}. */
+/**
+ * Defaults of {@link AgentConsumerOptions}.
+ *
+ * @public
+ */
 export const DEFAULT_CONSUMER_OPTIONS: Readonly<ResolvedConsumerOptions> = DEFAULT_WORKER_TIMINGS;
 
-/** Default upper bounds (ms) of the handler latency histogram. */
+/**
+ * Default upper bounds (ms) of the handler latency histogram.
+ *
+ * @public
+ */
 export const DEFAULT_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([
   5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
 ]);
 
-/** Default prefix of Prometheus metric names. */
+/**
+ * Default prefix of Prometheus metric names.
+ *
+ * @public
+ */
 export const DEFAULT_PROMETHEUS_PREFIX = 'agent_coordination_';
 
-/** Default of the module's `identity`: the sender of its agent clients' messages. */
+/**
+ * Default of the module's `identity`: the sender of its agent clients' messages.
+ *
+ * @public
+ */
 export const DEFAULT_APP_IDENTITY: Readonly<ResolvedAgentId> = Object.freeze({
   type: 'app',
   instance: 'default',
 });
 
-/** Default OpenTelemetry tracer name. */
+/**
+ * Default OpenTelemetry tracer name.
+ *
+ * @public
+ */
 export const DEFAULT_TRACER_NAME = 'tta-agent-coordination';
 
-/** Module options after validation, with defaults filled in. */
+/**
+ * Module options after validation, with defaults filled in.
+ *
+ * @internal
+ */
 export interface ResolvedModuleOptions {
   connection: AgentCoordinationConnection;
   connectTimeoutMs: number;

@@ -13,10 +13,16 @@ export const AGENT_HANDLER_ARGS_METADATA = 'tta-agent-coordination:handler-args'
 /**
  * The `ExecutionContext.getType()` of a message handler run by the module. Guards and
  * interceptors can tell agent messages from HTTP requests with it.
+ *
+ * @public
  */
 export const AGENT_MESSAGE_CONTEXT_TYPE = 'agent-message';
 
-/** Injection token of the Redis connection the module uses. */
+/**
+ * Injection token of the Redis connection the module uses.
+ *
+ * @public
+ */
 export const AGENT_COORDINATION_REDIS = Symbol('AGENT_COORDINATION_REDIS');
 
 /** Injection token of the core's logger, backed by Nest's `Logger` (one per module). */
@@ -26,6 +32,8 @@ export const AGENT_COORDINATION_LOGGER = Symbol('AGENT_COORDINATION_LOGGER');
  * Injection token of the application's own identity (a `ResolvedAgentId`): the module's
  * `identity` option, `{ type: 'app', instance: 'default' }` when it names none. Agent clients
  * send as it.
+ *
+ * @public
  */
 export const AGENT_COORDINATION_IDENTITY = Symbol('AGENT_COORDINATION_IDENTITY');
 
@@ -43,12 +51,18 @@ export const TRACEPARENT_TAG_PREFIX = 'traceparent=';
  * one per agent, so `'billing'` and `{ type: 'billing' }` name the same client.
  *
  * @throws ValidationError for a target that is not a valid agent id or type
+ *
+ * @beta
  */
 export function getAgentClientToken(target: AgentTarget): string {
   return `tta-agent-coordination:agent-client:${formatAgentId(resolveAgentTarget(target))}`;
 }
 
-/** The injection token of the circuit breaker named `name` (see `@InjectCircuitBreaker`). */
+/**
+ * The injection token of the circuit breaker named `name` (see `@InjectCircuitBreaker`).
+ *
+ * @public
+ */
 export function getCircuitBreakerToken(name: string): string {
   return `tta-agent-coordination:circuit-breaker:${name}`;
 }

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type {
   AgentCoordinationModuleExtras,
   AgentCoordinationModuleOptions,
@@ -8,36 +8,48 @@ import type {
  * The `forRoot()` / `forRootAsync()` plumbing of {@link AgentCoordinationModule}, built by
  * Nest's `ConfigurableModuleBuilder` over one options type, with `isGlobal` as an extra.
  */
-export const {
-  ConfigurableModuleClass: AgentCoordinationConfigurableModule,
-  /**
-   * Injection token of the {@link AgentCoordinationModuleOptions} as given to `forRoot()` or
-   * produced by `forRootAsync()`, before defaults are filled in.
-   */
-  MODULE_OPTIONS_TOKEN: AGENT_COORDINATION_MODULE_OPTIONS,
-  OPTIONS_TYPE: AGENT_COORDINATION_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: AGENT_COORDINATION_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<AgentCoordinationModuleOptions>({
+const definition = new ConfigurableModuleBuilder<AgentCoordinationModuleOptions>({
   moduleName: 'AgentCoordination',
 })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAgentCoordinationOptions')
-  .setExtras<AgentCoordinationModuleExtras>({ isGlobal: false }, (definition, extras) => ({
-    ...definition,
+  .setExtras<AgentCoordinationModuleExtras>({ isGlobal: false }, (dynamicModule, extras) => ({
+    ...dynamicModule,
     global: extras.isGlobal,
   }))
   .build();
 
 /**
+ * The base class of {@link AgentCoordinationModule}: its `forRoot()` and `forRootAsync()`.
+ *
+ * @internal
+ */
+export const AgentCoordinationConfigurableModule = definition.ConfigurableModuleClass;
+
+/**
+ * Injection token of the {@link AgentCoordinationModuleOptions} as given to `forRoot()` or
+ * produced by `forRootAsync()`, before defaults are filled in.
+ *
+ * @public
+ */
+export const AGENT_COORDINATION_MODULE_OPTIONS: string | symbol = definition.MODULE_OPTIONS_TOKEN;
+
+/**
  * What `forRoot()` accepts: the module options plus `isGlobal`.
  *
- * @useDeclaredType
+ * @public
  */
-export type AgentCoordinationForRootOptions = typeof AGENT_COORDINATION_OPTIONS_TYPE;
+export type AgentCoordinationForRootOptions = AgentCoordinationModuleOptions &
+  Partial<AgentCoordinationModuleExtras>;
+
 /**
- * What `forRootAsync()` accepts: `imports`, `inject`, `useFactory | useClass | useExisting`,
- * `isGlobal`.
+ * What `forRootAsync()` accepts: `imports`, `inject`, `useFactory | useClass | useExisting`
+ * (a provider with `createAgentCoordinationOptions()`), `isGlobal`.
  *
- * @useDeclaredType
+ * @public
  */
-export type AgentCoordinationForRootAsyncOptions = typeof AGENT_COORDINATION_ASYNC_OPTIONS_TYPE;
+export type AgentCoordinationForRootAsyncOptions = ConfigurableModuleAsyncOptions<
+  AgentCoordinationModuleOptions,
+  'createAgentCoordinationOptions'
+> &
+  Partial<AgentCoordinationModuleExtras>;

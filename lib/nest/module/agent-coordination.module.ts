@@ -37,6 +37,8 @@ import { AgentMetadataAccessor } from '../discovery/agent-metadata.accessor';
  * {@link AgentCoordinationForRootAsyncOptions}: `useFactory` (with `inject`), `useClass` or
  * `useExisting` (a provider with `createAgentCoordinationOptions()`), `imports`, and
  * `isGlobal`.
+ *
+ * @public
  */
 @Module({
   imports: [DiscoveryModule],

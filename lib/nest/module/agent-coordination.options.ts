@@ -10,12 +10,16 @@ import type { AgentWorkerOptions } from '../../runtime/agent-worker.options';
  * Where the module's Redis connection comes from: a `redis://` / `rediss://` URL, ioredis
  * options (the module opens and closes the connection), or a `Redis` / `Cluster` instance
  * the application owns (the module never closes it).
+ *
+ * @public
  */
 export type AgentCoordinationConnection = string | RedisOptions | RedisClient;
 
 /**
  * How each agent's receive loop (its `AgentWorker`) runs: the worker's options of that
  * name, with the same defaults. Every field can be overridden per agent in `@Agent()`.
+ *
+ * @public
  */
 export type AgentConsumerOptions = Pick<
   AgentWorkerOptions,
@@ -27,7 +31,11 @@ export type AgentConsumerOptions = Pick<
   | 'errorBackoffMs'
 >;
 
-/** Prometheus export of the module's metrics (needs the optional peer `prom-client`). */
+/**
+ * Prometheus export of the module's metrics (needs the optional peer `prom-client`).
+ *
+ * @public
+ */
 export interface PrometheusExportOptions {
   /** A prom-client `Registry`; default prom-client's global `register`. */
   registry?: unknown;
@@ -35,7 +43,11 @@ export interface PrometheusExportOptions {
   prefix?: string;
 }
 
-/** What the module measures and exports. */
+/**
+ * What the module measures and exports.
+ *
+ * @public
+ */
 export interface AgentCoordinationMetricsOptions {
   /** Export counters and histograms to prom-client: `true` for its defaults. Default off. */
   prometheus?: boolean | PrometheusExportOptions;
@@ -43,13 +55,21 @@ export interface AgentCoordinationMetricsOptions {
   latencyBucketsMs?: number[];
 }
 
-/** OpenTelemetry spans (needs the optional peer `@opentelemetry/api`). */
+/**
+ * OpenTelemetry spans (needs the optional peer `@opentelemetry/api`).
+ *
+ * @public
+ */
 export interface AgentCoordinationTracingOptions {
   /** Name of the tracer. Default `tta-agent-coordination`. */
   tracerName?: string;
 }
 
-/** Options of `AgentCoordinationModule.forRoot()` / `forRootAsync()`. */
+/**
+ * Options of `AgentCoordinationModule.forRoot()` / `forRootAsync()`.
+ *
+ * @public
+ */
 export interface AgentCoordinationModuleOptions {
   /** The Redis connection (see {@link AgentCoordinationConnection}). */
   connection: AgentCoordinationConnection;
@@ -89,7 +109,11 @@ export interface AgentCoordinationModuleOptions {
   tracing?: boolean | AgentCoordinationTracingOptions;
 }
 
-/** Extra options of `forRoot()` / `forRootAsync()` that shape the module itself. */
+/**
+ * Extra options of `forRoot()` / `forRootAsync()` that shape the module itself.
+ *
+ * @public
+ */
 export interface AgentCoordinationModuleExtras {
   /** Make the module's providers visible to every module. Default false. */
   isGlobal?: boolean;

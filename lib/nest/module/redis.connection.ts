@@ -5,7 +5,11 @@ import type { RedisClient } from '../../common/redis-client';
 import { waitForRedis } from '../../common/wait-for-redis';
 import type { AgentCoordinationConnection } from './agent-coordination.options';
 
-/** The module's Redis connection and whether the module opened it (and so must close it). */
+/**
+ * The module's Redis connection and whether the module opened it (and so must close it).
+ *
+ * @public
+ */
 export interface AgentCoordinationRedis {
   /** The connection every component of the module shares. */
   readonly client: RedisClient;

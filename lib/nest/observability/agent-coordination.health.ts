@@ -4,15 +4,16 @@ import { AgentCoordinationLifecycle } from '../workers/agent-coordination.lifecy
 import { loadOptionalPackage } from './optional-package.loader';
 import type { AgentCoordinationRedis } from '../module/redis.connection';
 
-/** `up` when Redis answers and no agent's receive loop is failing, else `down`. @inline */
-type HealthStatus = 'up' | 'down';
-
-/** A `@nestjs/terminus` health indicator result. */
+/**
+ * A `@nestjs/terminus` health indicator result.
+ *
+ * @public
+ */
 export type AgentCoordinationHealthResult<Key extends string = string> = Record<
   Key,
   {
     /** `up` or `down`. */
-    status: HealthStatus;
+    status: 'up' | 'down';
   } & Record<string, unknown>
 >;
 
@@ -35,6 +36,8 @@ const DEFAULT_PING_TIMEOUT_MS = 1_000;
  * ```ts
  * health.check([() => indicator.isHealthy('agents')])
  * ```
+ *
+ * @public
  */
 @Injectable()
 export class AgentCoordinationHealthIndicator {
@@ -73,7 +76,7 @@ export class AgentCoordinationHealthIndicator {
   /** The raw check without terminus: Redis reachability and each agent's loop. */
   async probe(timeoutMs = DEFAULT_PING_TIMEOUT_MS): Promise<{
     /** `up` when Redis answered the PING in time and no agent's loop is failing. */
-    status: HealthStatus;
+    status: 'up' | 'down';
     /** `redis` (PING answer or failure), `agents` (each loop) and, if any, the `failing` ids. */
     details: Record<string, unknown>;
   }> {
@@ -87,7 +90,7 @@ export class AgentCoordinationHealthIndicator {
     } catch (error) {
       redis = `unreachable: ${(error as Error).message}`;
     }
-    const status: HealthStatus = redis === 'PONG' && failing.length === 0 ? 'up' : 'down';
+    const status: 'up' | 'down' = redis === 'PONG' && failing.length === 0 ? 'up' : 'down';
     return { status, details: { redis, agents, ...(failing.length ? { failing } : {}) } };
   }
 }

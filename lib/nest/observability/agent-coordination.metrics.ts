@@ -6,7 +6,11 @@ import type { ResolvedModuleOptions } from '../module/agent-coordination-options
 import { AgentMessageEvents, type MessageHandledEvent } from '../workers/agent-message.events';
 import { PrometheusExporter } from './prometheus.exporter';
 
-/** A latency histogram: cumulative counts per upper bound (ms), like Prometheus buckets. */
+/**
+ * A latency histogram: cumulative counts per upper bound (ms), like Prometheus buckets.
+ *
+ * @public
+ */
 export interface LatencyHistogram {
   /** Upper bounds in ms; the last implicit bucket is +Inf. */
   bucketsMs: readonly number[];
@@ -18,7 +22,11 @@ export interface LatencyHistogram {
   count: number;
 }
 
-/** Counters and latency of one agent since start. */
+/**
+ * Counters and latency of one agent since start.
+ *
+ * @public
+ */
 export interface AgentMetricsSnapshot {
   /** Deliveries that reached the agent's consumer. */
   received: number;
@@ -40,6 +48,8 @@ export interface AgentMetricsSnapshot {
  * Per-agent counters (received, acked, retried, dead-lettered, failed) and latency
  * histograms, fed by {@link AgentMessageEvents}; exported to prom-client when the module's
  * `metrics.prometheus` option is on.
+ *
+ * @public
  */
 @Injectable()
 export class AgentCoordinationMetrics implements OnModuleDestroy {

@@ -38,7 +38,11 @@ export function withTraceparent<
   };
 }
 
-/** OpenTelemetry hooks for a coordinator and its workers (see {@link createTracingInstrumentation}). */
+/**
+ * OpenTelemetry hooks for a coordinator and its workers (see {@link createTracingInstrumentation}).
+ *
+ * @beta
+ */
 export interface TracingInstrumentation {
   /**
    * A `RedisMessageCoordinator`'s `instrumentation`: every send, broadcast, publish and
@@ -64,6 +68,8 @@ export interface TracingInstrumentation {
  *
  * @param tracerName name of the tracer; default `tta-agent-coordination`
  * @throws ConfigurationError when `tracerName` is not a non-empty string
+ *
+ * @beta
  */
 export function createTracingInstrumentation(
   tracerName: string = DEFAULT_TRACER_NAME,

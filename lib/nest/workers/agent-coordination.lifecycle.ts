@@ -29,6 +29,8 @@ import { closeConnection, type AgentCoordinationRedis } from '../module/redis.co
  * agents, registers them and starts their receive loops; before shutdown it stops the
  * loops, drains running handlers and deregisters the agents (sending still works
  * meanwhile); on shutdown it closes what the module opened.
+ *
+ * @internal
  */
 @Injectable()
 export class AgentCoordinationLifecycle

@@ -11,6 +11,8 @@ export type {
 /**
  * The stream of what agents' consumers do. Metrics, the testing helpers and applications
  * subscribe to it; it never feeds back into message handling.
+ *
+ * @public
  */
 @Injectable()
 export class AgentMessageEvents implements OnApplicationShutdown {

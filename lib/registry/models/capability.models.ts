@@ -1,6 +1,10 @@
 import { formatAgentId, type AgentId, type ResolvedAgentId } from '../../common/agent-id';
 
-/** What a capability does. */
+/**
+ * What a capability does.
+ *
+ * @public
+ */
 export enum CapabilityType {
   /** Transforms or computes over input data. */
   PROCESSING = 'processing',
@@ -16,7 +20,11 @@ export enum CapabilityType {
   COMMUNICATION = 'communication',
 }
 
-/** How long what a capability produces stays meaningful. */
+/**
+ * How long what a capability produces stays meaningful.
+ *
+ * @public
+ */
 export enum CapabilityScope {
   /** Within one session. The default. */
   SESSION = 'session',
@@ -26,7 +34,11 @@ export enum CapabilityScope {
   INSTANCE = 'instance',
 }
 
-/** Lifecycle of a capability. Only `active` ones are discovered unless degraded ones are asked for. */
+/**
+ * Lifecycle of a capability. Only `active` ones are discovered unless degraded ones are asked for.
+ *
+ * @public
+ */
 export enum CapabilityStatus {
   /** In service. The default, and the only status discovered unless degraded ones are asked for. */
   ACTIVE = 'active',
@@ -41,9 +53,13 @@ export enum CapabilityStatus {
 /** Capability names: lower-case snake case starting with a letter. */
 export const CAPABILITY_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
-/** One thing an agent can do. Every field is filled in (see {@link AgentCapabilityInput}). */
+/**
+ * One thing an agent can do. Every field is filled in (see {@link AgentCapabilityInput}).
+ *
+ * @public
+ */
 export interface AgentCapability {
-  /** Matches {@link CAPABILITY_NAME_PATTERN}. */
+  /** Lower-case snake case starting with a letter: `^[a-z][a-z0-9_]*$`. */
   name: string;
   /** What kind of work it does; matched by `capabilityType`. */
   type: CapabilityType;
@@ -75,7 +91,11 @@ export interface AgentCapability {
   metadata: Record<string, unknown>;
 }
 
-/** A capability as callers write it: only `name`, `type` and `version` are required. */
+/**
+ * A capability as callers write it: only `name`, `type` and `version` are required.
+ *
+ * @public
+ */
 export type AgentCapabilityInput = Pick<AgentCapability, 'name' | 'version'> & {
   /** What kind of work it does, as the enum or its string value. */
   type: CapabilityType | `${CapabilityType}`;
@@ -85,7 +105,11 @@ export type AgentCapabilityInput = Pick<AgentCapability, 'name' | 'version'> & {
   status?: CapabilityStatus | `${CapabilityStatus}`;
 } & Partial<Omit<AgentCapability, 'name' | 'version' | 'type' | 'scope' | 'status'>>;
 
-/** A capability set as callers write it; defaults fill the rest. */
+/**
+ * A capability set as callers write it; defaults fill the rest.
+ *
+ * @public
+ */
 export interface AgentCapabilitySetInput {
   /** Must name the agent the set is registered for, when given. */
   agentId?: AgentId;
@@ -103,7 +127,11 @@ export interface AgentCapabilitySetInput {
   availability?: boolean;
 }
 
-/** The plain JSON form of an {@link AgentCapabilitySet}, as stored in Redis. */
+/**
+ * The plain JSON form of an {@link AgentCapabilitySet}, as stored in Redis.
+ *
+ * @public
+ */
 export interface AgentCapabilitySetJson {
   /** The agent the set belongs to. */
   agentId: ResolvedAgentId;
@@ -121,7 +149,12 @@ export interface AgentCapabilitySetJson {
   availability: boolean;
 }
 
-/** Everything one agent can do, with its load and availability. Built by `toCapabilitySet`. */
+/**
+ * Everything one agent can do, with its load and availability. The registry builds it from an
+ * {@link AgentCapabilitySetInput}, validated and with the defaults filled in.
+ *
+ * @public
+ */
 export class AgentCapabilitySet {
   constructor(
     /** The agent the set belongs to. */

@@ -29,9 +29,17 @@ import {
 } from './discovery.models';
 import { IsSemverVersion } from './registry.validators';
 
-/** Default of `maxLoadFactor`. */
+/**
+ * Default of `maxLoadFactor`.
+ *
+ * @public
+ */
 export const DEFAULT_MAX_LOAD_FACTOR = 0.8;
-/** Default of `maxResults`. */
+/**
+ * Default of `maxResults`.
+ *
+ * @public
+ */
 export const DEFAULT_MAX_RESULTS = 10;
 const SORT_KEYS: DiscoverySortKey[] = ['matchScore', 'agentLoad', 'estimatedDuration'];
 

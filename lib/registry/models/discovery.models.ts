@@ -1,7 +1,11 @@
 import type { ResolvedAgentId } from '../../common/agent-id';
 import type { AgentCapability, CapabilityType } from './capability.models';
 
-/** How {@link CapabilityMatchCriteria} are turned into ranked matches. */
+/**
+ * How {@link CapabilityMatchCriteria} are turned into ranked matches.
+ *
+ * @public
+ */
 export enum MatchingStrategy {
   /** Name, type, version range, inputs and duration must all fit; every match scores 1. */
   EXACT = 'exact',
@@ -13,7 +17,11 @@ export enum MatchingStrategy {
   FUZZY = 'fuzzy',
 }
 
-/** Weights of the `weighted` strategy. They need not sum to 1: scores are clamped to 0–1. */
+/**
+ * Weights of the `weighted` strategy. They need not sum to 1: scores are clamped to 0–1.
+ *
+ * @public
+ */
 export interface MatchWeights {
   /** Weight of the name score: 1 equal or none asked, 0.7 containing the asked one. Default 0.4. */
   name: number;
@@ -25,7 +33,11 @@ export interface MatchWeights {
   performance: number;
 }
 
-/** Default {@link MatchWeights}. */
+/**
+ * Default {@link MatchWeights}.
+ *
+ * @public
+ */
 export const DEFAULT_MATCH_WEIGHTS: Readonly<MatchWeights> = Object.freeze({
   name: 0.4,
   type: 0.3,
@@ -33,7 +45,11 @@ export const DEFAULT_MATCH_WEIGHTS: Readonly<MatchWeights> = Object.freeze({
   performance: 0.1,
 });
 
-/** What a caller looks for. Every field is optional; nothing given matches every capability. */
+/**
+ * What a caller looks for. Every field is optional; nothing given matches every capability.
+ *
+ * @public
+ */
 export interface CapabilityMatchCriteria {
   /** Capability name (exact, substring or fuzzy, depending on the strategy). */
   capabilityName?: string;
@@ -59,10 +75,18 @@ export interface CapabilityMatchCriteria {
   metadataFilters?: Record<string, unknown>;
 }
 
-/** Keys {@link CapabilityDiscoveryRequest.sortBy} accepts. */
+/**
+ * Keys {@link CapabilityDiscoveryRequest.sortBy} accepts.
+ *
+ * @public
+ */
 export type DiscoverySortKey = 'matchScore' | 'agentLoad' | 'estimatedDuration';
 
-/** A discovery query. */
+/**
+ * A discovery query.
+ *
+ * @public
+ */
 export interface CapabilityDiscoveryRequest {
   /** What to look for. */
   criteria: CapabilityMatchCriteria;
@@ -102,7 +126,11 @@ export interface ResolvedDiscoveryRequest {
   strategy?: MatchingStrategy;
 }
 
-/** One capability of one agent that fits. */
+/**
+ * One capability of one agent that fits.
+ *
+ * @public
+ */
 export interface CapabilityMatchResult {
   /** The agent offering the capability. */
   agentId: ResolvedAgentId;
@@ -124,7 +152,11 @@ export interface CapabilityMatchResult {
   agentPriority: number;
 }
 
-/** A capability set found in Redis that could not be read; skipped by discovery. */
+/**
+ * A capability set found in Redis that could not be read; skipped by discovery.
+ *
+ * @public
+ */
 export interface SkippedCapabilitySet {
   /** `type/instance`. */
   agentId: string;
@@ -132,7 +164,11 @@ export interface SkippedCapabilitySet {
   reason: string;
 }
 
-/** The answer to a discovery query. */
+/**
+ * The answer to a discovery query.
+ *
+ * @public
+ */
 export interface CapabilityDiscoveryResponse {
   /** The ranked matches, at most `maxResults`. */
   matches: CapabilityMatchResult[];
@@ -148,7 +184,11 @@ export interface CapabilityDiscoveryResponse {
   skipped: SkippedCapabilitySet[];
 }
 
-/** What {@link AgentRegistry.matchingStatistics} reports. */
+/**
+ * What {@link AgentRegistry.matchingStatistics} reports.
+ *
+ * @public
+ */
 export interface MatchingStatistics {
   /** Agents in the index (live or lapsed but not yet swept). */
   totalAgents: number;

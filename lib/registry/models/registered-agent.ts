@@ -5,12 +5,18 @@ import type { AgentCapabilitySet, AgentCapabilitySetInput } from './capability.m
 /** A JSON object (the messaging model's type): status snapshots and exported state. */
 export type { JsonObject };
 
-/** Something that may be returned directly or as a promise. */
+/**
+ * Something that may be returned directly or as a promise.
+ *
+ * @public
+ */
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * What the registry needs from an agent. Only `agentId`, `name` and `statusSnapshot` are
  * required; the optional hooks persist state across incarnations and advertise capabilities.
+ *
+ * @public
  */
 export interface RegistrableAgent {
   /** Validated on register. */
@@ -30,7 +36,11 @@ export interface RegistrableAgent {
   getCapabilities?(): MaybePromise<AgentCapabilitySetInput | AgentCapabilitySet | null | undefined>;
 }
 
-/** An agent as every process sees it in Redis. */
+/**
+ * An agent as every process sees it in Redis.
+ *
+ * @public
+ */
 export interface RegisteredAgent {
   /** The agent's id. */
   agentId: ResolvedAgentId;
@@ -48,7 +58,11 @@ export interface RegisteredAgent {
   alive: boolean;
 }
 
-/** What `register` resolves with. */
+/**
+ * What `register` resolves with.
+ *
+ * @public
+ */
 export interface RegistrationResult extends RegisteredAgent {
   /** Whether state exported by a previous incarnation was imported. */
   stateRestored: boolean;

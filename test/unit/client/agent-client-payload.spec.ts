@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { assertAgentClientPayload, ValidationError } from '../../../lib';
+import { ValidationError } from '../../../lib';
+import { assertAgentClientPayload } from '../../../lib/client/agent-client.payload';
 import { errorOf } from '../../support/errors';
 
 /** The payload rules of the agent client: what JSON carries exactly passes, the rest is refused. */

@@ -9,10 +9,12 @@ import {
   MessageType,
   RedisMessageCoordinator,
   ValidationError,
-  readTraceparent,
   type BatchMessage,
 } from '../../../lib';
-import { AgentTracing } from '../../../lib/nest/observability/agent-coordination.tracing';
+import {
+  AgentTracing,
+  readTraceparent,
+} from '../../../lib/nest/observability/agent-coordination.tracing';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-batch');

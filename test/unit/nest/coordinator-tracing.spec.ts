@@ -11,12 +11,14 @@ import {
   MessageType,
   RedisMessageCoordinator,
   ValidationError,
-  readTraceparent,
-  withTraceparent,
   type AgentMessage,
   type OutgoingMessage,
 } from '../../../lib';
-import { AgentTracing } from '../../../lib/nest/observability/agent-coordination.tracing';
+import {
+  AgentTracing,
+  readTraceparent,
+  withTraceparent,
+} from '../../../lib/nest/observability/agent-coordination.tracing';
 import { closeClients, createClient, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('tracing-coordinator');

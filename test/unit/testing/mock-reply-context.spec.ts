@@ -1,9 +1,9 @@
 import { Command } from 'ioredis';
+import { createMockRedis } from '../../../lib/testing';
 import {
   adaptReplyTransformers,
-  createMockRedis,
   type RedisMockCommands,
-} from '../../../lib/testing';
+} from '../../../lib/testing/mock-reply-context';
 
 /** A transformer written as ioredis 6 writes them: it reads the protocol from its context. */
 const needsContext = (result: unknown, context?: { protocol: number }): unknown => [
