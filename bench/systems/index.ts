@@ -1,6 +1,7 @@
 import type { QueueSystem } from './bench-queue';
 import { bullmqSystem } from './bullmq.system';
 import { coordinatorSystem } from './coordinator.system';
+import { engineLoopSystem } from './engine-loop.system';
 import { nestSystem } from './nest.system';
 
 export type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
@@ -10,4 +11,5 @@ export const SYSTEMS: Record<string, QueueSystem> = {
   coordinator: coordinatorSystem,
   bullmq: bullmqSystem,
   nest: nestSystem,
+  engine: engineLoopSystem,
 };

@@ -23,6 +23,7 @@ export type AgentConsumerOptions = Pick<
   | 'shutdownTimeoutMs'
   | 'recoverIntervalMs'
   | 'receiveWaitMs'
+  | 'prefetch'
   | 'errorBackoffMs'
 >;
 

@@ -164,6 +164,10 @@ export class TracingMessageCoordinator extends MessageCoordinator {
     return this.inner.ackAndReceiveMany(agentId, tokens, maxMessages, visibilityTimeoutMs, options);
   }
 
+  override release(agentId: AgentId, tokens: readonly string[]): Promise<number> {
+    return this.inner.release(agentId, tokens);
+  }
+
   nack(
     agentId: AgentId,
     token: string,

@@ -1,16 +1,20 @@
 import { setMaxListeners } from 'node:events';
 import { sleep } from '../common/sleep';
 import { ClosedError, ConfigurationError, OperationAbortedError } from '../errors';
-import type { MessageCoordinator } from '../messaging/message-coordinator';
+import { TickBatcher } from '../common/tick-batcher';
+import type { AckAndReceiveResult, MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId, type ResolvedAgentId } from '../messaging/models/agent-id';
 import type { ReceivedMessage } from '../messaging/models/queue-message';
+import { MAX_RECEIVE_MANY } from '../messaging/redis-message-coordinator';
 import {
   resolveWorkerOptions,
   type AgentWorkerOptions,
   type ResolvedWorkerOptions,
 } from './agent-worker.options';
-import { MessageDispatcher } from './message.dispatcher';
+import { MessageDispatcher, type Acknowledge } from './message.dispatcher';
 import { singleHandler, type AgentHandlerSet, type AgentMessageHandler } from './message-handler';
+import { PrefetchBuffer } from './prefetch-buffer';
+import { TimerWheel } from './timer-wheel';
 
 /** What a worker is doing, for status snapshots and health checks. */
 export interface AgentWorkerStatus {
@@ -37,10 +41,13 @@ export interface AgentWorkerCloseResult {
  * A single loop reserves messages with a blocking `receive` while fewer than `concurrency`
  * handlers run; each handled message is acknowledged with `ackAndReceive`, which reserves the
  * agent's next message in the same round trip, so a busy agent runs up to `concurrency` chains
- * of handlers at one round trip per message and waits on one blocking connection only.
+ * of handlers at one script call per message and waits on one blocking connection only.
+ * Handlers that finish in the same turn of the event loop (their messages arrived together)
+ * are acknowledged together, in one `ackAndReceiveMany` call that reserves each its next
+ * message; with `prefetch`, the same calls also keep that many messages reserved ahead.
  * Expired reservations are returned to the queue every `recoverIntervalMs`, busy or not.
- * {@link close} interrupts the wait, drains running handlers for up to `shutdownTimeoutMs`,
- * and leaves anything unfinished reserved for the next consumer.
+ * {@link close} interrupts the wait, gives prefetched messages back, drains running handlers
+ * for up to `shutdownTimeoutMs`, and leaves anything unfinished reserved for the next consumer.
  *
  * The worker never closes the coordinator it was given.
  */
@@ -57,6 +64,13 @@ export class AgentWorker {
   private received = 0;
   private consecutiveErrors = 0;
   private readonly stopping = aborted(this.stopReceiving.signal);
+  private readonly prefetched: PrefetchBuffer;
+  /** Acknowledgements made in the same turn go to Redis together. */
+  private readonly settlements = new TickBatcher<string, AckAndReceiveResult>((tokens) =>
+    this.settle(tokens),
+  );
+  /** Gives-back of messages that arrived for the buffer after the worker stopped. */
+  private readonly lateReleases = new Set<Promise<void>>();
 
   /**
    * @param handler one function for every message, or a set that picks one per message
@@ -76,7 +90,10 @@ export class AgentWorker {
       );
     }
     const handlers = typeof handler === 'function' ? singleHandler(handler) : handler;
-    this.dispatcher = new MessageDispatcher(coordinator, this.options, handlers);
+    // One timer for every deadline of the worker: extensions, time limits, the buffer's.
+    const wheel = new TimerWheel();
+    this.dispatcher = new MessageDispatcher(coordinator, this.options, handlers, wheel);
+    this.prefetched = new PrefetchBuffer(coordinator, this.options, wheel);
     // Each running handler listens to `abandon`: allow the whole concurrency, and a margin,
     // before Node reports a listener leak.
     setMaxListeners(this.options.concurrency + 10, this.abandon.signal);
@@ -108,9 +125,9 @@ export class AgentWorker {
   }
 
   /**
-   * Stops receiving and waits for running handlers up to `shutdownTimeoutMs`; what did not
-   * finish stays reserved and is recovered by the next consumer. Calling it again returns
-   * the same result.
+   * Stops receiving, gives prefetched messages that no handler started back to the queue, and
+   * waits for running handlers up to `shutdownTimeoutMs`; what did not finish stays reserved
+   * and is recovered by the next consumer. Calling it again returns the same result.
    */
   close(): Promise<AgentWorkerCloseResult> {
     this.closing ??= this.drain();
@@ -121,7 +138,9 @@ export class AgentWorker {
     const { shutdownTimeoutMs, logger } = this.options;
     this.stopReceiving.abort();
     await this.loop;
+    await this.prefetched.release();
     const drained = await settleWithin([...this.inFlight], shutdownTimeoutMs);
+    await Promise.all(this.lateReleases);
     if (drained) return { abandoned: 0 };
     const abandoned = this.inFlight.size;
     this.abandon.abort(new OperationAbortedError('message handler', 'shutdown'));
@@ -137,16 +156,37 @@ export class AgentWorker {
     while (!signal.aborted) {
       try {
         await this.recoverWhenDue();
-        if (this.inFlight.size >= concurrency) {
+        const free = concurrency - this.inFlight.size;
+        if (free <= 0) {
           await this.untilSlotOrRecovery();
           continue;
         }
-        const delivery = await this.coordinator.receive(this.agent, visibilityTimeoutMs, {
-          waitMs: receiveWaitMs,
-          signal,
-        });
+        const waiting = this.prefetched.take();
+        if (waiting) {
+          this.startChain(waiting.delivery, waiting.heldMs);
+          continue;
+        }
+        const ask = Math.min(free, MAX_RECEIVE_MANY);
+        const extra = Math.min(this.prefetched.room, MAX_RECEIVE_MANY - ask);
+        if (ask + extra === 1) {
+          const delivery = await this.coordinator.receive(this.agent, visibilityTimeoutMs, {
+            waitMs: receiveWaitMs,
+            signal,
+          });
+          this.consecutiveErrors = 0;
+          if (delivery) this.startChain(delivery);
+          continue;
+        }
+        // Free slots (and the buffer) filled in one script call when messages are waiting.
+        const deliveries = await this.prefetched.fill(extra, () =>
+          this.coordinator.receiveMany(this.agent, ask + extra, visibilityTimeoutMs, {
+            waitMs: receiveWaitMs,
+            signal,
+          }),
+        );
         this.consecutiveErrors = 0;
-        if (delivery) this.startChain(delivery);
+        for (const delivery of deliveries.slice(0, ask)) this.startChain(delivery);
+        this.keep(deliveries.slice(ask));
       } catch (error) {
         if (signal.aborted) break;
         this.consecutiveErrors += 1;
@@ -159,30 +199,75 @@ export class AgentWorker {
   }
 
   /**
-   * Handles `first`, then whatever the acknowledgement reserved next, until the queue has
-   * nothing ready or the worker stops. A message reserved while stopping is handled like
-   * any other: nothing is dropped.
+   * Handles `first`, then whatever its acknowledgement reserved next (or the oldest prefetched
+   * message), until none is left or the worker stops. A message reserved while stopping is
+   * handled like any other: nothing is dropped.
    */
-  private startChain(first: ReceivedMessage): void {
-    const chain = (async () => {
-      let delivery: ReceivedMessage | null = first;
-      while (delivery) {
-        this.received += 1;
-        let next: ReceivedMessage | null = null;
-        await this.dispatcher.dispatch(delivery, this.abandon.signal, async (token) => {
-          if (this.stopReceiving.signal.aborted) return this.coordinator.ack(this.agent, token);
-          const result = await this.coordinator.ackAndReceive(
-            this.agent,
-            token,
-            this.options.visibilityTimeoutMs,
-          );
-          next = result.next;
-          return result.acknowledged;
-        });
-        delivery = next;
-      }
-    })().finally(() => this.inFlight.delete(chain));
+  private startChain(first: ReceivedMessage, heldMs = 0): void {
+    const chain = this.runChain(first, heldMs).finally(() => this.inFlight.delete(chain));
     this.inFlight.add(chain);
+  }
+
+  private async runChain(first: ReceivedMessage, heldMs: number): Promise<void> {
+    const stopping = this.stopReceiving.signal;
+    let next: ReceivedMessage | null = null;
+    // One acknowledge per chain, not per message.
+    const acknowledge: Acknowledge = async (token) => {
+      if (stopping.aborted) return this.coordinator.ack(this.agent, token);
+      const result = await this.settlements.add(token);
+      next = result.next;
+      return result.acknowledged;
+    };
+    let delivery: ReceivedMessage | undefined = first;
+    let held = heldMs;
+    while (delivery) {
+      this.received += 1;
+      next = null;
+      await this.dispatcher.dispatch(delivery, this.abandon.signal, acknowledge, held);
+      delivery = next ?? undefined;
+      held = 0;
+      if (!delivery && !stopping.aborted) {
+        const waiting = this.prefetched.take();
+        delivery = waiting?.delivery;
+        held = waiting?.heldMs ?? 0;
+      }
+    }
+  }
+
+  /**
+   * Acknowledges the tokens of one turn and reserves each chain its next message: one
+   * `ackAndReceive` for one token, else one `ackAndReceiveMany`, which also refills the
+   * prefetch buffer. Once the worker stops, it acknowledges only.
+   */
+  private async settle(tokens: string[]): Promise<AckAndReceiveResult[]> {
+    const { agent, visibilityTimeoutMs } = this.options;
+    if (this.stopReceiving.signal.aborted) {
+      const acked = await Promise.all(tokens.map((token) => this.coordinator.ack(agent, token)));
+      return acked.map((acknowledged) => ({ acknowledged, next: null }));
+    }
+    const extra = Math.max(0, Math.min(this.prefetched.room, MAX_RECEIVE_MANY - tokens.length));
+    if (tokens.length === 1 && extra === 0) {
+      return [await this.coordinator.ackAndReceive(agent, tokens[0], visibilityTimeoutMs)];
+    }
+    const want = Math.min(MAX_RECEIVE_MANY, tokens.length + extra);
+    const { acknowledged, next } = await this.prefetched.fill(extra, () =>
+      this.coordinator.ackAndReceiveMany(agent, tokens, want, visibilityTimeoutMs),
+    );
+    this.keep(next.slice(tokens.length));
+    return tokens.map((_, i) => ({ acknowledged: acknowledged[i], next: next[i] ?? null }));
+  }
+
+  /** Puts deliveries in the prefetch buffer, or gives them back once the worker stopped. */
+  private keep(deliveries: ReceivedMessage[]): void {
+    if (deliveries.length === 0) return;
+    if (!this.stopReceiving.signal.aborted) {
+      this.prefetched.push(deliveries);
+      return;
+    }
+    const release = this.prefetched
+      .release(deliveries)
+      .finally(() => this.lateReleases.delete(release));
+    this.lateReleases.add(release);
   }
 
   /** Waits until a chain ends, the worker stops, or the next recovery is due. */
