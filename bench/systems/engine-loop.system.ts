@@ -1,24 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { RedisMessageCoordinator } from '../../lib/messaging/redis-message-coordinator';
 import type { ReceivedMessage } from '../../lib/messaging/models/queue-message';
-import { connect } from '../redis-env';
-import type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
-import { coordinatorSystem } from './coordinator.system';
-
-const RECIPIENT = { type: 'bench-consumer' };
+import type { Payload } from './bench-queue';
+import { coordinatorQueueSystem, RECIPIENT, type StartConsumers } from './coordinator.system';
 
 /**
- * The engine without the runtime: N bare loops each doing receive → handler → ackAndReceive,
- * with none of the worker's bookkeeping. It shows what the worker adds.
+ * N bare loops each doing receive → handler → ackAndReceive, with none of the worker's
+ * bookkeeping: what the engine alone does, to set the worker against (`npm run bench:profile`).
  */
-function startEngineLoop(
-  redisUrl: string,
-  prefix: string,
-  concurrency: number,
-  handler: (payload: Payload) => void,
-): Consumer {
-  const redis = connect(redisUrl);
-  const coordinator = new RedisMessageCoordinator(redis, { keyPrefix: prefix });
+const bareLoops: StartConsumers = (coordinator, concurrency, handler) => {
   const abort = new AbortController();
   const signal = abort.signal;
   setMaxListeners(concurrency + 10, signal);
@@ -43,23 +33,13 @@ function startEngineLoop(
     async stop() {
       abort.abort();
       await Promise.all(loops);
-      await coordinator.close();
-      await redis.quit();
     },
   };
-}
+};
 
 /** The coordinator consumed by bare loops (no `AgentWorker`). */
-export const engineLoopSystem: QueueSystem = {
-  name: 'engine',
-  async open(redisUrl, prefix): Promise<BenchQueue> {
-    const producer = await coordinatorSystem.open(redisUrl, prefix);
-    return {
-      send: (payload) => producer.send(payload),
-      sendBatch: (payloads) => producer.sendBatch(payloads),
-      consume: (concurrency, handler) =>
-        Promise.resolve(startEngineLoop(redisUrl, prefix, concurrency, handler)),
-      close: () => producer.close(),
-    };
-  },
-};
+export const engineLoopSystem = coordinatorQueueSystem(
+  'engine',
+  RedisMessageCoordinator,
+  bareLoops,
+);

@@ -13,7 +13,7 @@ import {
 } from './agent-worker.options';
 import { MessageDispatcher, type Acknowledge } from './message.dispatcher';
 import { singleHandler, type AgentHandlerSet, type AgentMessageHandler } from './message-handler';
-import { PrefetchBuffer } from './prefetch-buffer';
+import { PrefetchBuffer, type Prefetched } from './prefetch-buffer';
 import { TimerWheel } from './timer-wheel';
 
 /** What a worker is doing, for status snapshots and health checks. */
@@ -61,6 +61,8 @@ export class AgentWorker {
   private loop: Promise<void> | undefined;
   private closing: Promise<AgentWorkerCloseResult> | undefined;
   private lastRecovery = Number.NEGATIVE_INFINITY;
+  /** Handlers running now (counted with prefetch, to know how many messages to reserve). */
+  private running = 0;
   private received = 0;
   private consecutiveErrors = 0;
   private readonly stopping = aborted(this.stopReceiving.signal);
@@ -69,6 +71,8 @@ export class AgentWorker {
   private readonly settlements = new TickBatcher<string, AckAndReceiveResult>((tokens) =>
     this.settle(tokens),
   );
+  /** Acknowledgements under way that no chain waits for (with prefetch). */
+  private readonly settling = new Set<Promise<void>>();
   /** Gives-back of messages that arrived for the buffer after the worker stopped. */
   private readonly lateReleases = new Set<Promise<void>>();
 
@@ -139,7 +143,7 @@ export class AgentWorker {
     this.stopReceiving.abort();
     await this.loop;
     await this.prefetched.release();
-    const drained = await settleWithin([...this.inFlight], shutdownTimeoutMs);
+    const drained = await settleWithin([...this.inFlight, ...this.settling], shutdownTimeoutMs);
     await Promise.all(this.lateReleases);
     if (drained) return { abandoned: 0 };
     const abandoned = this.inFlight.size;
@@ -167,7 +171,13 @@ export class AgentWorker {
           continue;
         }
         const ask = Math.min(free, MAX_RECEIVE_MANY);
-        const extra = Math.min(this.prefetched.room, MAX_RECEIVE_MANY - ask);
+        const extra =
+          this.options.prefetch === 0
+            ? 0
+            : Math.max(
+                0,
+                Math.min(this.prefetched.wanted(this.running) - ask, MAX_RECEIVE_MANY - ask),
+              );
         if (ask + extra === 1) {
           const delivery = await this.coordinator.receive(this.agent, visibilityTimeoutMs, {
             waitMs: receiveWaitMs,
@@ -199,9 +209,9 @@ export class AgentWorker {
   }
 
   /**
-   * Handles `first`, then whatever its acknowledgement reserved next (or the oldest prefetched
-   * message), until none is left or the worker stops. A message reserved while stopping is
-   * handled like any other: nothing is dropped.
+   * Handles `first`, then the next message its acknowledgement reserved (or the oldest
+   * prefetched one), until none is left or the worker stops. A message reserved while stopping
+   * is handled like any other: nothing is dropped.
    */
   private startChain(first: ReceivedMessage, heldMs = 0): void {
     const chain = this.runChain(first, heldMs).finally(() => this.inFlight.delete(chain));
@@ -210,50 +220,90 @@ export class AgentWorker {
 
   private async runChain(first: ReceivedMessage, heldMs: number): Promise<void> {
     const stopping = this.stopReceiving.signal;
+    const prefetching = this.options.prefetch > 0;
     let next: ReceivedMessage | null = null;
+    let handlerDone: (() => void) | undefined;
     // One acknowledge per chain, not per message.
     const acknowledge: Acknowledge = async (token) => {
+      handlerDone?.();
       if (stopping.aborted) return this.coordinator.ack(this.agent, token);
       const result = await this.settlements.add(token);
       next = result.next;
       return result.acknowledged;
     };
-    let delivery: ReceivedMessage | undefined = first;
-    let held = heldMs;
+    let delivery: Prefetched | undefined = { delivery: first, heldMs };
     while (delivery) {
       this.received += 1;
       next = null;
-      await this.dispatcher.dispatch(delivery, this.abandon.signal, acknowledge, held);
-      delivery = next ?? undefined;
-      held = 0;
-      if (!delivery && !stopping.aborted) {
-        const waiting = this.prefetched.take();
-        delivery = waiting?.delivery;
-        held = waiting?.heldMs ?? 0;
+      const dispatching = this.dispatcher.dispatch(
+        delivery.delivery,
+        this.abandon.signal,
+        acknowledge,
+        delivery.heldMs,
+      );
+      if (prefetching) {
+        // With a prefetch buffer, the next handler starts as soon as this one is done; its
+        // acknowledgement runs on (and shares a call with those of the same turn).
+        this.running += 1;
+        await new Promise<void>((resolve) => {
+          handlerDone = resolve;
+          void dispatching.then(resolve);
+        });
+        this.running -= 1;
+        handlerDone = undefined;
+        delivery = stopping.aborted ? undefined : this.prefetched.take();
+        if (delivery) {
+          this.track(dispatching);
+          continue;
+        }
       }
+      // Without one, or with the buffer empty, the acknowledgement brings the next message.
+      await dispatching;
+      delivery = next
+        ? { delivery: next, heldMs: 0 }
+        : stopping.aborted
+          ? undefined
+          : this.prefetched.take();
     }
   }
 
+  /** Keeps an acknowledgement the chain did not wait for in view of {@link close}. */
+  private track(dispatching: Promise<void>): void {
+    const settling = dispatching.finally(() => this.settling.delete(settling));
+    this.settling.add(settling);
+  }
+
   /**
-   * Acknowledges the tokens of one turn and reserves each chain its next message: one
-   * `ackAndReceive` for one token, else one `ackAndReceiveMany`, which also refills the
-   * prefetch buffer. Once the worker stops, it acknowledges only.
+   * Acknowledges the tokens of one turn and reserves more: one `ackAndReceive` for a single
+   * token, else one `ackAndReceiveMany`. Without prefetch each chain gets its next message
+   * from the call; with prefetch the call refills the buffer, which the chains draw from.
+   * Once the worker stops, it acknowledges only.
    */
   private async settle(tokens: string[]): Promise<AckAndReceiveResult[]> {
-    const { agent, visibilityTimeoutMs } = this.options;
-    if (this.stopReceiving.signal.aborted) {
+    const { agent, visibilityTimeoutMs, prefetch } = this.options;
+    const stopped = this.stopReceiving.signal.aborted;
+    const want = stopped ? 0 : prefetch > 0 ? this.prefetched.wanted(this.running) : tokens.length;
+    if (want === 0) {
       const acked = await Promise.all(tokens.map((token) => this.coordinator.ack(agent, token)));
       return acked.map((acknowledged) => ({ acknowledged, next: null }));
     }
-    const extra = Math.max(0, Math.min(this.prefetched.room, MAX_RECEIVE_MANY - tokens.length));
-    if (tokens.length === 1 && extra === 0) {
+    if (tokens.length === 1 && want === 1 && prefetch === 0) {
       return [await this.coordinator.ackAndReceive(agent, tokens[0], visibilityTimeoutMs)];
     }
-    const want = Math.min(MAX_RECEIVE_MANY, tokens.length + extra);
-    const { acknowledged, next } = await this.prefetched.fill(extra, () =>
-      this.coordinator.ackAndReceiveMany(agent, tokens, want, visibilityTimeoutMs),
+    const reserve = Math.min(want, MAX_RECEIVE_MANY);
+    if (prefetch > 0) {
+      const { acknowledged, next } = await this.prefetched.fill(reserve, () =>
+        this.coordinator.ackAndReceiveMany(agent, tokens, reserve, visibilityTimeoutMs),
+      );
+      this.keep(next);
+      return acknowledged.map((acked) => ({ acknowledged: acked, next: null }));
+    }
+    const { acknowledged, next } = await this.coordinator.ackAndReceiveMany(
+      agent,
+      tokens,
+      reserve,
+      visibilityTimeoutMs,
     );
-    this.keep(next.slice(tokens.length));
     return tokens.map((_, i) => ({ acknowledged: acknowledged[i], next: next[i] ?? null }));
   }
 

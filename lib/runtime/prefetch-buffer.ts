@@ -49,9 +49,13 @@ export class PrefetchBuffer {
     return this.waiting.length;
   }
 
-  /** How many more the buffer wants, counting those asked for already. */
-  get room(): number {
-    return Math.max(0, this.options.prefetch - this.waiting.length - this.requested);
+  /**
+   * How many more messages to reserve so that the running handlers and the buffer hold
+   * `concurrency + prefetch`, counting those asked for already.
+   */
+  wanted(running: number): number {
+    const { concurrency, prefetch } = this.options;
+    return Math.max(0, concurrency + prefetch - running - this.waiting.length - this.requested);
   }
 
   /**
