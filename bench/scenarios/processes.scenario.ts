@@ -4,7 +4,7 @@ import { TickBatcher } from '../../lib/common/tick-batcher';
 import { removeTranspiled, transpileForChildren } from '../processes/transpile';
 import { connect } from '../redis-env';
 import { nowMs, rate } from '../stats';
-import type { QueueSystem } from '../systems';
+import { SYSTEMS } from '../systems';
 import type { CommandCount } from './ceiling.scenario';
 import { callArgs } from './ceiling.scenario';
 import { withFreshQueue, type RunContext } from './run-context';
@@ -114,13 +114,13 @@ export class ConsumerPool {
  */
 export function endToEndProcesses(
   context: RunContext,
-  system: QueueSystem & { name: 'coordinator' | 'bullmq' },
+  system: 'coordinator' | 'bullmq',
   pool: ConsumerPool,
   count: number,
 ): Promise<number> {
-  return withFreshQueue(context, system, async (queue, prefix) => {
+  return withFreshQueue(context, SYSTEMS[system], async (queue, prefix) => {
     const redisUrl = context.config.redisUrl;
-    await pool.all({ type: 'start', system: system.name, redisUrl, prefix });
+    await pool.all({ type: 'start', system, redisUrl, prefix });
     try {
       const start = nowMs();
       await produceWindowed(queue, count, context.config.producerWindow, (i) => ({ i }));
