@@ -165,11 +165,6 @@ export class AgentWorker {
           await this.untilSlotOrRecovery();
           continue;
         }
-        const waiting = this.prefetched.take();
-        if (waiting) {
-          this.startChain(waiting.delivery, waiting.heldMs);
-          continue;
-        }
         const ask = Math.min(free, MAX_RECEIVE_MANY);
         const extra =
           this.options.prefetch === 0
@@ -214,8 +209,23 @@ export class AgentWorker {
    * is handled like any other: nothing is dropped.
    */
   private startChain(first: ReceivedMessage, heldMs = 0): void {
-    const chain = this.runChain(first, heldMs).finally(() => this.inFlight.delete(chain));
+    const chain = this.runChain(first, heldMs).finally(() => {
+      this.inFlight.delete(chain);
+      this.pump();
+    });
     this.inFlight.add(chain);
+  }
+
+  /**
+   * Starts chains on prefetched messages while slots are free, so that a message never waits
+   * in the buffer beside a free slot (the loop itself only receives).
+   */
+  private pump(): void {
+    while (this.inFlight.size < this.options.concurrency && !this.stopReceiving.signal.aborted) {
+      const waiting = this.prefetched.take();
+      if (!waiting) return;
+      this.startChain(waiting.delivery, waiting.heldMs);
+    }
   }
 
   private async runChain(first: ReceivedMessage, heldMs: number): Promise<void> {
@@ -312,6 +322,7 @@ export class AgentWorker {
     if (deliveries.length === 0) return;
     if (!this.stopReceiving.signal.aborted) {
       this.prefetched.push(deliveries);
+      this.pump();
       return;
     }
     const release = this.prefetched

@@ -44,11 +44,6 @@ export class PrefetchBuffer {
     );
   }
 
-  /** Deliveries waiting. */
-  get size(): number {
-    return this.waiting.length;
-  }
-
   /**
    * How many more messages to reserve so that the running handlers and the buffer hold
    * `concurrency + prefetch`, counting those asked for already.
