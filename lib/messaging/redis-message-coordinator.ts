@@ -324,7 +324,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     if (!Array.isArray(tokens))
       throw new ValidationError('tokens', 'isArray', 'must be an array of delivery tokens');
     const args: string[] = [];
-    for (const token of tokens) args.push(token, validateToken(token).messageId);
+    for (const token of tokens as readonly string[]) {
+      args.push(token, validateToken(token).messageId);
+    }
     if (args.length === 0) return 0;
     const keys = this.keys.queue(agent);
     return (await this.run(
