@@ -230,14 +230,19 @@ export class AgentWorker {
 
   private async runChain(first: ReceivedMessage, heldMs: number): Promise<void> {
     const stopping = this.stopReceiving.signal;
-    const prefetching = this.options.prefetch > 0;
+    const { concurrency, prefetch, visibilityTimeoutMs } = this.options;
+    const prefetching = prefetch > 0;
+    // A lone chain has nothing to share its call with: it need not wait for the turn to end.
+    const alone = concurrency === 1 && !prefetching;
     let next: ReceivedMessage | null = null;
     let handlerDone: (() => void) | undefined;
     // One acknowledge per chain, not per message.
     const acknowledge: Acknowledge = async (token) => {
       handlerDone?.();
       if (stopping.aborted) return this.coordinator.ack(this.agent, token);
-      const result = await this.settlements.add(token);
+      const result = alone
+        ? await this.coordinator.ackAndReceive(this.agent, token, visibilityTimeoutMs)
+        : await this.settlements.add(token);
       next = result.next;
       return result.acknowledged;
     };

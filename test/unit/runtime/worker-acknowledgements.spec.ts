@@ -97,16 +97,22 @@ describe('AgentWorker acknowledgements', () => {
     await send(3);
     const settleOne = jest.spyOn(coordinator, 'ackAndReceive');
     const ack = jest.spyOn(coordinator, 'ack');
+    const settleMany = jest.spyOn(coordinator, 'ackAndReceiveMany');
     let stopping: Promise<unknown> | undefined;
-    const { worker, handled } = start(() => {
-      // Runs after this handler's acknowledgement joined the turn's call, before the call.
-      process.nextTick(() => (stopping = worker.close()));
-    });
-    expect(await eventually(() => handled.length === 1)).toBe(true);
+    const { worker, handled } = start(
+      () => {
+        // Runs after the two acknowledgements joined the turn's call, before the call.
+        process.nextTick(() => (stopping ??= worker.close()));
+      },
+      { concurrency: 2 },
+    );
+    expect(await eventually(() => handled.length === 2)).toBe(true);
     await stopping;
-    expect(handled[0]).toMatchObject({ outcome: 'acked' });
+    expect(handled.map((event) => event.outcome)).toEqual(['acked', 'acked']);
     expect(settleOne).not.toHaveBeenCalled();
-    expect(ack).toHaveBeenCalledTimes(1);
-    expect(await coordinator.stats(AGENT)).toMatchObject({ ready: 2, reserved: 0 });
+    // The free slots were filled with one receiveMany (an ackAndReceiveMany of no token).
+    expect(settleMany.mock.calls.filter((call) => call[1].length > 0)).toEqual([]);
+    expect(ack).toHaveBeenCalledTimes(2);
+    expect(await coordinator.stats(AGENT)).toMatchObject({ ready: 1, reserved: 0 });
   });
 });
