@@ -71,7 +71,11 @@ export class ConsumerPool {
     // In groups, so that fifty start-ups do not all fight for the CPU at once.
     for (let first = 0; first < size; first += 10) {
       const group = Array.from({ length: Math.min(10, size - first) }, () => {
-        const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        // Plain node: the bench's own ts-node is not needed for transpiled code.
+        const child = fork(script, [], {
+          execArgv: [],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
         // The first message says the process is ready; replies to commands come after it.
         const ready = new Promise<void>((resolve) => child.once('message', () => resolve()));
         return ready.then(() => {
