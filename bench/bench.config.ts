@@ -1,4 +1,12 @@
-/** Sizes of one bench run; `BENCH_QUICK=1` shrinks everything to a smoke test. */
+/**
+ * Sizes of one bench run, from the environment:
+ * - `BENCH_QUICK=1` shrinks everything to a smoke test;
+ * - `BENCH_RUNS` (default 3) repeats every figure, the median is reported;
+ * - `BENCH_PROCESSES` (default 50) consumer processes for the many-processes row, 0 to skip it;
+ * - `BENCH_BASELINE=<checkout>` also measures the end-to-end and Nest rows on a baseline build
+ *   (off by default; see systems/baseline.system.ts);
+ * - `REDIS_URL` (default redis://127.0.0.1:6379).
+ */
 export interface BenchConfig {
   quick: boolean;
   redisUrl: string;
@@ -24,6 +32,15 @@ export interface BenchConfig {
   latencyConcurrency: number;
   /** Messages queued for the memory figure. */
   memoryCount: number;
+  /** Consumer processes (concurrency 1 each) of the many-processes figure; 0 leaves it out. */
+  processes: number;
+  /** Messages per many-processes run. */
+  processesCount: number;
+  /**
+   * A checkout of the baseline build (`BENCH_BASELINE`, see systems/baseline.system.ts): its
+   * end-to-end and Nest rows are measured beside the current ones. Off by default.
+   */
+  baselineDir: string | undefined;
 }
 
 /** Reads the configuration from the environment. */
@@ -43,5 +60,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     latencyWarmup: quick ? 50 : 200,
     latencyConcurrency: 10,
     memoryCount: quick ? 10_000 : 20_000,
+    processes: Number(env.BENCH_PROCESSES ?? 50),
+    processesCount: quick ? 3_000 : 10_000,
+    baselineDir: env.BENCH_BASELINE || undefined,
   };
 }

@@ -1,5 +1,5 @@
 import type { Machine } from './redis-env';
-import { ratio, targetMet, type Row } from './rows';
+import { ratio, targetChecks, type Row } from './rows';
 import type { Figure } from './stats';
 
 function formatNumber(value: number, unit: string): string {
@@ -19,25 +19,25 @@ function ratioCell(value: number | undefined): string {
   return value === undefined ? '–' : `${value.toFixed(2)}×`;
 }
 
+/** Each target with whether it is met, e.g. `≥ 2× BullMQ: met`. */
 function targetCell(row: Row): string {
-  const parts: string[] = [];
-  if (row.targetVsBullmq !== undefined)
-    parts.push(`${row.higherIsBetter ? '≥' : '≤'} ${row.targetVsBullmq}× BullMQ`);
-  if (row.targetVsCeiling !== undefined) parts.push(`≥ ${row.targetVsCeiling}× ceiling`);
-  return parts.join(', ') || '–';
-}
-
-function metCell(row: Row): string {
-  const met = targetMet(row);
-  return met === undefined ? '–' : met ? 'met' : '**missed**';
+  const checks = targetChecks(row);
+  if (checks.length === 0) return '–';
+  return checks
+    .map(({ label, met }) => `${label}: ${met === undefined ? '–' : met ? 'met' : '**missed**'}`)
+    .join('; ');
 }
 
 /** The results table and the conditions it was measured under, as Markdown. */
 export function markdownReport(
   rows: Row[],
   machine: Machine,
-  context: { quick: boolean; runs: number; notes: string[] },
+  context: { quick: boolean; runs: number; notes: string[]; baseline?: string },
 ): string {
+  const withBaseline = rows.some((row) => row.figures.baseline);
+  const baselineHeader = withBaseline
+    ? ` Baseline ${context.baseline ?? ''} | Current / baseline |`
+    : '';
   const lines = [
     '# Benchmark: coordinator vs BullMQ vs the raw Redis ceiling',
     '',
@@ -49,20 +49,24 @@ export function markdownReport(
       'suites may have been running against the same CPU and Redis, so treat small differences ' +
       'as noise.',
     '',
-    '| Figure | Coordinator | BullMQ | Coordinator / BullMQ | Raw Redis ceiling | Coordinator / ceiling | Target | Met |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
+    `| Figure | Coordinator | BullMQ | Coordinator / BullMQ | Raw Redis ceiling | Coordinator / ceiling |${baselineHeader} Targets |`,
+    `|---|---:|---:|---:|---:|---:|${withBaseline ? '---:|---:|' : ''}---|`,
   ];
   let group = '';
+  const empty = withBaseline ? '| | | | | | | | |' : '| | | | | | |';
   for (const row of rows) {
     if (row.group !== group) {
       group = row.group;
-      lines.push(`| **${group}** | | | | | | | |`);
+      lines.push(`| **${group}** ${empty}`);
     }
     const label = `${row.label} (${row.unit})${row.note ? ` ${row.note}` : ''}`;
+    const baseline = withBaseline
+      ? ` ${cell(row.figures.baseline, row.unit)} | ${ratioCell(ratio(row, 'baseline'))} |`
+      : '';
     lines.push(
       `| ${label} | ${cell(row.figures.coordinator, row.unit)} | ${cell(row.figures.bullmq, row.unit)} | ` +
         `${ratioCell(ratio(row, 'bullmq'))} | ${cell(row.figures.ceiling, row.unit)} | ` +
-        `${ratioCell(ratio(row, 'ceiling'))} | ${targetCell(row)} | ${metCell(row)} |`,
+        `${ratioCell(ratio(row, 'ceiling'))} |${baseline} ${targetCell(row)} |`,
     );
   }
   lines.push('', ...context.notes.map((note) => `- ${note}`), '', '![chart](latest.svg)', '');

@@ -1,7 +1,10 @@
 import type { Figure } from './stats';
 
-/** The series compared in every row. */
-export type Series = 'coordinator' | 'bullmq' | 'ceiling';
+/**
+ * The series compared in every row: this package, BullMQ, the raw Redis ceiling of the same
+ * calls, and (with `BENCH_BASELINE`) the same row on the baseline build.
+ */
+export type Series = 'coordinator' | 'bullmq' | 'ceiling' | 'baseline';
 
 /** One line of the results table. */
 export interface Row {
@@ -14,6 +17,10 @@ export interface Row {
   targetVsBullmq?: number;
   /** Required coordinator / ceiling ratio, at least. */
   targetVsCeiling?: number;
+  /** Required coordinator / baseline ratio, at least (throughput) or at most. */
+  targetVsBaseline?: number;
+  /** A shorter label for the chart. */
+  chartLabel?: string;
   /** Extra rows (e.g. the Nest loop) are shown but do not count toward the targets. */
   note?: string;
 }
@@ -25,16 +32,43 @@ export function ratio(row: Row, other: Series): number | undefined {
   return ours === undefined || theirs === undefined || theirs === 0 ? undefined : ours / theirs;
 }
 
-/** Whether the row meets its targets; undefined when it has none. */
+/** One target of a row and whether the medians meet it. */
+export interface TargetCheck {
+  /** E.g. `≥ 2× BullMQ`. */
+  label: string;
+  /** Undefined when a figure it needs is missing. */
+  met: boolean | undefined;
+}
+
+/** The row's targets, each judged on its own. */
+export function targetChecks(row: Row): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const compare = (ratioValue: number | undefined, target: number, higher: boolean) =>
+    ratioValue === undefined ? undefined : higher ? ratioValue >= target : ratioValue <= target;
+  const sign = row.higherIsBetter ? '≥' : '≤';
+  if (row.targetVsBullmq !== undefined) {
+    checks.push({
+      label: `${sign} ${row.targetVsBullmq}× BullMQ`,
+      met: compare(ratio(row, 'bullmq'), row.targetVsBullmq, row.higherIsBetter),
+    });
+  }
+  if (row.targetVsCeiling !== undefined) {
+    checks.push({
+      label: `≥ ${row.targetVsCeiling}× ceiling`,
+      met: compare(ratio(row, 'ceiling'), row.targetVsCeiling, true),
+    });
+  }
+  if (row.targetVsBaseline !== undefined && row.figures.baseline) {
+    checks.push({
+      label: `${sign} ${row.targetVsBaseline}× baseline`,
+      met: compare(ratio(row, 'baseline'), row.targetVsBaseline, row.higherIsBetter),
+    });
+  }
+  return checks;
+}
+
+/** Whether the row meets all its targets; undefined when it has none. */
 export function targetMet(row: Row): boolean | undefined {
-  const checks: boolean[] = [];
-  const vsBull = ratio(row, 'bullmq');
-  if (row.targetVsBullmq !== undefined && vsBull !== undefined) {
-    checks.push(row.higherIsBetter ? vsBull >= row.targetVsBullmq : vsBull <= row.targetVsBullmq);
-  }
-  const vsCeiling = ratio(row, 'ceiling');
-  if (row.targetVsCeiling !== undefined && vsCeiling !== undefined) {
-    checks.push(vsCeiling >= row.targetVsCeiling);
-  }
-  return checks.length === 0 ? undefined : checks.every(Boolean);
+  const checks = targetChecks(row).filter((check) => check.met !== undefined);
+  return checks.length === 0 ? undefined : checks.every((check) => check.met);
 }

@@ -4,15 +4,17 @@ const COLOURS: Record<Series, string> = {
   coordinator: '#2b6cb0',
   bullmq: '#dd6b20',
   ceiling: '#a0aec0',
+  baseline: '#68d391',
 };
 const LABELS: Record<Series, string> = {
   coordinator: 'coordinator',
   bullmq: 'BullMQ',
   ceiling: 'raw Redis ceiling',
+  baseline: 'baseline build',
 };
 const WIDTH = 960;
-const PANEL_HEIGHT = 260;
-const MARGIN = { left: 70, right: 20, top: 40, bottom: 70 };
+const PANEL_HEIGHT = 300;
+const MARGIN = { left: 70, right: 20, top: 40, bottom: 110 };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -30,7 +32,7 @@ function text(x: number, y: number, content: string, attributes = ''): string {
 
 /** One grouped bar chart (one group per row, one bar per series, min–max whiskers). */
 function panel(title: string, unit: string, rows: Row[], top: number): string {
-  const series = (['coordinator', 'bullmq', 'ceiling'] as Series[]).filter((s) =>
+  const series = (['coordinator', 'bullmq', 'ceiling', 'baseline'] as Series[]).filter((s) =>
     rows.some((row) => row.figures[s]),
   );
   const maxValue = niceMax(
@@ -66,11 +68,19 @@ function panel(title: string, unit: string, rows: Row[], top: number): string {
         `<line x1="${middle - 1}" x2="${middle - 1}" y1="${y(figure.min).toFixed(1)}" y2="${y(figure.max).toFixed(1)}" stroke="#1a202c"/>`,
       );
     });
-    parts.push(text(groupX + groupWidth / 2, baseY + 16, row.label, 'text-anchor="middle"'));
+    const labelX = groupX + groupWidth / 2;
+    parts.push(
+      text(
+        labelX,
+        baseY + 14,
+        row.chartLabel ?? row.label,
+        `text-anchor="end" transform="rotate(-35 ${labelX.toFixed(1)} ${(baseY + 14).toFixed(1)})"`,
+      ),
+    );
   });
   series.forEach((s, k) => {
     const x = MARGIN.left + k * 170;
-    const legendY = top + PANEL_HEIGHT - 24;
+    const legendY = top + PANEL_HEIGHT - 12;
     parts.push(
       `<rect x="${x}" y="${legendY - 10}" width="12" height="12" fill="${COLOURS[s]}"/>`,
       text(x + 18, legendY, LABELS[s]),

@@ -26,12 +26,29 @@ export interface CommandCount {
   sendShape: CallShape;
   /** The calls per consumed message, in order (the worker's one ack-and-reserve). */
   consume: CallShape[];
+  /**
+   * The one call that settles several consumers' messages of one turn (the worker's
+   * ack-and-reserve-many), shaped for one message: its first `fixed` arguments are shared, the
+   * rest repeats per message.
+   */
+  consumeTogether?: { shape: CallShape; fixed: number };
 }
 
-/** The arguments of a call of `shape` that carries `messages` messages. */
-function callArgs(shape: CallShape, messages = 1): [number, ...(string | number)[]] {
-  const [limit, ...perMessage] = shape.args;
-  const args: [number, ...(string | number)[]] = [shape.keys.length, ...shape.keys, limit];
+/**
+ * The arguments of a call of `shape` that carries `messages` messages: the first `fixed`
+ * arguments once, the others once per message.
+ */
+export function callArgs(
+  shape: CallShape,
+  messages = 1,
+  fixed = 1,
+): [number, ...(string | number)[]] {
+  const args: [number, ...(string | number)[]] = [
+    shape.keys.length,
+    ...shape.keys,
+    ...shape.args.slice(0, fixed),
+  ];
+  const perMessage = shape.args.slice(fixed);
   for (let m = 0; m < messages; m++) args.push(...perMessage);
   return args;
 }
@@ -81,8 +98,9 @@ export function ceilingBatched(context: RunContext, commands: CommandCount): Pro
 /**
  * Ceiling of the end-to-end figure: the same shape of traffic with a trivial script — a
  * producer keeping the same window of sends in flight on one connection (sends of one turn
- * sharing a call), and `concurrency`
- * workers on another each making `consume` awaited round trips per message.
+ * sharing a call), and `concurrency` consumers on another each making `consume` awaited round
+ * trips per message; with `consumeTogether`, the consumers' calls of one turn share one call
+ * as the worker's acknowledgements do.
  */
 export function ceilingEndToEnd(
   context: RunContext,
@@ -100,14 +118,24 @@ export function ceilingEndToEnd(
       for (let c = 0; c < commands.send; c++) await producer.evalsha(sha, ...args);
       return items;
     });
+    const together = commands.consumeTogether;
+    const settles = new TickBatcher<number, number>(async (items) => {
+      if (together && items.length > 1) {
+        await consumer.evalsha(sha, ...callArgs(together.shape, items.length, together.fixed));
+        return items;
+      }
+      await Promise.all(
+        items.map(async () => {
+          for (const args of consumeArgs) await consumer.evalsha(sha, ...args);
+        }),
+      );
+      return items;
+    });
     const sendLane = async (): Promise<void> => {
       while (sent < count) await sends.add(sent++);
     };
     const consumeLane = async (): Promise<void> => {
-      while (taken < count) {
-        taken += 1;
-        for (const args of consumeArgs) await consumer.evalsha(sha, ...args);
-      }
+      while (taken < count) await settles.add(taken++);
     };
     const start = nowMs();
     await Promise.all([

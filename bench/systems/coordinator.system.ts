@@ -1,17 +1,26 @@
 import type Redis from 'ioredis';
 import { RedisMessageCoordinator } from '../../lib/messaging/redis-message-coordinator';
 import { MessageType } from '../../lib/messaging/models/message.enums';
+import { AgentWorker } from '../../lib/runtime';
 import { connect } from '../redis-env';
 import type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
-import { AgentWorker } from '../../lib/runtime';
 
 const SENDER = { type: 'bench-producer' };
-const RECIPIENT = { type: 'bench-consumer' };
+/** The agent every bench queue sends to. */
+export const RECIPIENT = { type: 'bench-consumer' };
 
-function coordinatorOn(redis: Redis, prefix: string): RedisMessageCoordinator {
-  // queueSize is raised so that the memory figure can hold more than the default 10 000.
-  return new RedisMessageCoordinator(redis, { keyPrefix: prefix, queueSize: 1_000_000 });
-}
+/** What the bench uses of a coordinator class: this package's, or a baseline build's. */
+export type CoordinatorClass = new (
+  redis: Redis,
+  options: { keyPrefix: string; queueSize: number },
+) => RedisMessageCoordinator;
+
+/** Starts `concurrency` consumers of {@link RECIPIENT} on `coordinator`, calling `handler`. */
+export type StartConsumers = (
+  coordinator: RedisMessageCoordinator,
+  concurrency: number,
+  handler: (payload: Payload) => void,
+) => { stop(): Promise<void> };
 
 class CoordinatorQueue implements BenchQueue {
   private readonly producer: RedisMessageCoordinator;
@@ -20,8 +29,15 @@ class CoordinatorQueue implements BenchQueue {
     private readonly redisUrl: string,
     private readonly prefix: string,
     private readonly redis: Redis,
+    private readonly Coordinator: CoordinatorClass,
+    private readonly startConsumers: StartConsumers,
   ) {
-    this.producer = coordinatorOn(redis, prefix);
+    this.producer = this.coordinatorOn(redis);
+  }
+
+  private coordinatorOn(redis: Redis): RedisMessageCoordinator {
+    // queueSize is raised so that the memory figure can hold more than the default 10 000.
+    return new this.Coordinator(redis, { keyPrefix: this.prefix, queueSize: 1_000_000 });
   }
 
   async send(payload: Payload): Promise<void> {
@@ -47,16 +63,11 @@ class CoordinatorQueue implements BenchQueue {
 
   consume(concurrency: number, handler: (payload: Payload) => void): Promise<Consumer> {
     const redis = connect(this.redisUrl);
-    const coordinator = coordinatorOn(redis, this.prefix);
-    const worker = new AgentWorker(
-      coordinator,
-      { agent: RECIPIENT, concurrency, visibilityTimeoutMs: 30_000, receiveWaitMs: 1_000 },
-      (payload) => handler(payload as Payload),
-    );
-    worker.start();
+    const coordinator = this.coordinatorOn(redis);
+    const consumers = this.startConsumers(coordinator, concurrency, handler);
     return Promise.resolve({
       async stop() {
-        await worker.close();
+        await consumers.stop();
         await coordinator.close();
         await redis.quit();
       },
@@ -69,10 +80,57 @@ class CoordinatorQueue implements BenchQueue {
   }
 }
 
+/**
+ * A system of `sendMessage` on `Coordinator` and the consumers `startConsumers` makes, each
+ * consumer side on a connection of its own.
+ */
+export function coordinatorQueueSystem(
+  name: string,
+  Coordinator: CoordinatorClass,
+  startConsumers: StartConsumers,
+): QueueSystem {
+  return {
+    name,
+    open(redisUrl, prefix) {
+      return Promise.resolve(
+        new CoordinatorQueue(redisUrl, prefix, connect(redisUrl), Coordinator, startConsumers),
+      );
+    },
+  };
+}
+
+/** Consumers as the library runs them: one `AgentWorker` of concurrency N. */
+function workerConsumers(prefetch: number): StartConsumers {
+  return (coordinator, concurrency, handler) => {
+    const worker = new AgentWorker(
+      coordinator,
+      {
+        agent: RECIPIENT,
+        concurrency,
+        prefetch,
+        visibilityTimeoutMs: 30_000,
+        receiveWaitMs: 1_000,
+      },
+      (payload) => handler(payload as Payload),
+    );
+    worker.start();
+    return { stop: async () => void (await worker.close()) };
+  };
+}
+
+/** Messages the prefetching worker of {@link coordinatorPrefetchSystem} reserves ahead. */
+export const BENCH_PREFETCH = 10;
+
 /** This package: `sendMessage`, and the library's `AgentWorker` consuming. */
-export const coordinatorSystem: QueueSystem = {
-  name: 'coordinator',
-  open(redisUrl, prefix) {
-    return Promise.resolve(new CoordinatorQueue(redisUrl, prefix, connect(redisUrl)));
-  },
-};
+export const coordinatorSystem = coordinatorQueueSystem(
+  'coordinator',
+  RedisMessageCoordinator,
+  workerConsumers(0),
+);
+
+/** The same with the worker reserving {@link BENCH_PREFETCH} messages ahead (`prefetch`). */
+export const coordinatorPrefetchSystem = coordinatorQueueSystem(
+  'coordinator-prefetch',
+  RedisMessageCoordinator,
+  workerConsumers(BENCH_PREFETCH),
+);

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Agent, AgentCoordinationModule, OnAgentMessage } from '../../lib/nest';
 import type { BenchQueue, Consumer, Payload, QueueSystem } from './bench-queue';
-import { coordinatorSystem } from './coordinator.system';
+import { BENCH_PREFETCH, coordinatorSystem } from './coordinator.system';
 
 /**
  * Consumers built by the Nest module (`@Agent` + `@OnAgentMessage`, the module's own receive
@@ -13,10 +13,11 @@ async function startNestConsumer(
   prefix: string,
   concurrency: number,
   handler: (payload: Payload) => void,
+  prefetch: number,
 ): Promise<Consumer> {
   @Agent({
     type: 'bench-consumer',
-    consumer: { concurrency, receiveWaitMs: 1_000, visibilityTimeoutMs: 30_000 },
+    consumer: { concurrency, prefetch, receiveWaitMs: 1_000, visibilityTimeoutMs: 30_000 },
   })
   class BenchAgent {
     @OnAgentMessage('event')
@@ -36,16 +37,24 @@ async function startNestConsumer(
   return { stop: () => app.close() };
 }
 
-/** The coordinator with the Nest module's consumer loop. */
-export const nestSystem: QueueSystem = {
-  name: 'nest',
-  async open(redisUrl, prefix): Promise<BenchQueue> {
-    const producer = await coordinatorSystem.open(redisUrl, prefix);
-    return {
-      send: (payload) => producer.send(payload),
-      sendBatch: (payloads) => producer.sendBatch(payloads),
-      consume: (concurrency, handler) => startNestConsumer(redisUrl, prefix, concurrency, handler),
-      close: () => producer.close(),
-    };
-  },
-};
+function nestQueueSystem(name: string, prefetch: number): QueueSystem {
+  return {
+    name,
+    async open(redisUrl, prefix): Promise<BenchQueue> {
+      const producer = await coordinatorSystem.open(redisUrl, prefix);
+      return {
+        send: (payload) => producer.send(payload),
+        sendBatch: (payloads) => producer.sendBatch(payloads),
+        consume: (concurrency, handler) =>
+          startNestConsumer(redisUrl, prefix, concurrency, handler, prefetch),
+        close: () => producer.close(),
+      };
+    },
+  };
+}
+
+/** The coordinator with the Nest module's consumers (`AgentWorker`s). */
+export const nestSystem = nestQueueSystem('nest', 0);
+
+/** The same with the consumers reserving {@link BENCH_PREFETCH} messages ahead. */
+export const nestPrefetchSystem = nestQueueSystem('nest-prefetch', BENCH_PREFETCH);

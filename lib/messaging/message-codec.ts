@@ -1,3 +1,4 @@
+import { isoTime } from '../common/iso-time';
 import {
   DEFAULT_INSTANCE,
   formatAgentId,
@@ -135,6 +136,7 @@ export function decodeStored(
   const sentAt = timestampMs ?? enqueuedAt;
   if (typeof sentAt !== 'number' || !(Math.abs(sentAt) <= MAX_DATE_MS))
     fail('timestamp is malformed');
+  const enqueuedIso = isoTime(enqueuedAt);
   const message: AgentMessage = {
     messageId,
     sender: readSender(sender),
@@ -143,7 +145,8 @@ export function decodeStored(
     payload,
     priority,
     routing: readRouting(routing),
-    timestamp: new Date(sentAt).toISOString(),
+    // Most messages carry no timestamp of their own: theirs is the enqueue time.
+    timestamp: sentAt === enqueuedAt ? enqueuedIso : isoTime(sentAt),
   };
   if (correlationId !== undefined && correlationId !== null) {
     if (typeof correlationId !== 'string') fail('correlationId is malformed');
@@ -153,12 +156,12 @@ export function decodeStored(
   if (expiresAtMs !== undefined && expiresAtMs !== null) {
     if (typeof expiresAtMs !== 'number' || !(Math.abs(expiresAtMs) <= MAX_DATE_MS))
       fail('expiresAt is malformed');
-    message.expiresAt = new Date(expiresAtMs).toISOString();
+    message.expiresAt = isoTime(expiresAtMs);
   }
   const queueMessage: QueueMessage = {
     message,
     priority,
-    enqueuedAt: new Date(enqueuedAt).toISOString(),
+    enqueuedAt: enqueuedIso,
     deliveryAttempts: attempts,
   };
   if (lastError !== undefined) queueMessage.lastError = lastError;

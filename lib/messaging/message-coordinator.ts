@@ -222,6 +222,18 @@ export abstract class MessageCoordinator {
     return { acknowledged, next };
   }
   /**
+   * Gives back reservations whose messages no handler started (a worker's prefetched messages
+   * when it stops): each returns to the front of its queue, in the order given, without a
+   * delivery attempt counted; the tokens go stale. Tokens no longer reserved are skipped.
+   * Returns the number released. The Redis implementation releases them in one script call;
+   * this default releases none, leaving them to lapse and be recovered (which counts an attempt).
+   */
+  async release(agentId: AgentId, tokens: readonly string[]): Promise<number> {
+    void agentId;
+    void tokens;
+    return Promise.resolve(0);
+  }
+  /**
    * Retries after backoff or dead-letters, and says which: `'retried'`, `'dead-lettered'`
    * (permanent failure or retries spent), or `false` for an unknown or stale token.
    */

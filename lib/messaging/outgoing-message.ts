@@ -1,3 +1,4 @@
+import { isoTime } from '../common/iso-time';
 import { serialisePayload, validateDto, type PayloadLimits } from '../common/validate';
 import { ValidationError } from '../errors';
 import { encodeBody, parseToken, type DeliveryToken } from './message-codec';
@@ -73,7 +74,7 @@ export function completeMessage(
       recipient: to,
       messageType: message.messageType,
       payload: {},
-      timestamp: new Date().toISOString(),
+      timestamp: isoTime(Date.now()),
     };
     if (message.priority !== undefined) full.priority = message.priority;
     if (message.correlationId !== undefined) full.correlationId = message.correlationId;

@@ -13,6 +13,7 @@ export const QueueScripts = {
   nack: loadLuaScript(dir, 'nack-message-7.lua'),
   extend: loadLuaScript(dir, 'extend-reservation-1.lua'),
   recover: loadLuaScript(dir, 'recover-expired-10.lua'),
+  release: loadLuaScript(dir, 'release-reservations-6.lua'),
   replay: loadLuaScript(dir, 'replay-dead-letters-8.lua'),
   purge: loadLuaScript(dir, 'purge-dead-letters-5.lua'),
   expire: loadLuaScript(dir, 'expire-queue-12.lua'),

@@ -1,4 +1,5 @@
-import { KeyLayout, KEY_LAYOUT_VERSION } from '../common/key-layout';
+import { isoTime } from '../common/iso-time';
+import { KeyLayout, KEY_LAYOUT_VERSION, type QueueKeys } from '../common/key-layout';
 import { runLuaScript } from '../common/lua-script';
 import type { RedisClient } from '../common/redis-client';
 import { TickBatcher } from '../common/tick-batcher';
@@ -101,6 +102,8 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     this.enqueue(batch),
   );
   private ready: Promise<void> | undefined;
+  private isReady = false;
+  private readonly queues = new Map<string, Map<string, QueueHandle>>();
 
   /**
    * @param redis a connected ioredis `Redis` or `Cluster`, owned by the caller
@@ -219,7 +222,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const agent = validateAgentId(agentId, 'agentId');
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    await this.guard('receive', () => this.ensureReady());
+    await this.whenReady('receive');
     return this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal);
   }
 
@@ -234,12 +237,11 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     const parsed = validateToken(token);
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    await this.guard('ackAndReceive', () => this.ensureReady());
-    const keys = this.keys.queue(agent);
-    const [acked, ...reserved] = (await this.run(
+    await this.whenReady('ackAndReceive');
+    const reply = (await this.run(
       'ackAndReceive',
       QueueScripts.ackAndReserve,
-      ackAndReserveKeys(keys),
+      this.queueOf(agent).ackAndReserveKeys,
       [
         token,
         parsed.messageId,
@@ -247,9 +249,10 @@ export class RedisMessageCoordinator extends MessageCoordinator {
         visibilityTimeoutMs,
         PROMOTE_BATCH_SIZE,
       ],
-    )) as [number, ...ReserveReply];
-    const next = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, reserved);
-    return { acknowledged: acked === 1, next };
+    )) as ReplyValues;
+    // The reserve reply follows the ack result.
+    const next = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, reply, 1);
+    return { acknowledged: reply[0] === 1, next };
   }
 
   /** Reserves up to `maxMessages` (at most 500) in one script call. */
@@ -287,8 +290,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
     assertInteger(maxMessages, 'maxMessages', 1, MAX_RECEIVE_MANY);
     assertInteger(visibilityTimeoutMs, 'visibilityTimeoutMs', 1, MAX_TIMEOUT_MS);
     const waitMs = assertInteger(options.waitMs ?? 0, 'waitMs', 0, MAX_TIMEOUT_MS);
-    await this.guard('ackAndReceiveMany', () => this.ensureReady());
-    const keys = this.keys.queue(agent);
+    await this.whenReady('ackAndReceiveMany');
     const args: (string | number)[] = [
       this.options.limits.dedupWindowMs,
       visibilityTimeoutMs,
@@ -296,23 +298,28 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       maxMessages,
     ];
     for (const { token, id } of acking) args.push(token, id);
-    const [acks, count, ...rest] = (await this.run(
+    const reply = (await this.run(
       'ackAndReceiveMany',
       QueueScripts.ackAndReserveMany,
-      ackAndReserveKeys(keys),
+      this.queueOf(agent).ackAndReserveKeys,
       args,
-    )) as [string, number, ...(string | number)[]];
-    const acknowledged = tokens.map((_, i) => String(acks)[i] === '1');
+    )) as ReplyValues;
+    const acks = String(reply[0]);
+    const count = Number(reply[1]);
+    const acknowledged = tokens.map((_, i) => acks[i] === '1');
     const next: ReceivedMessage[] = [];
+    // Five values per reserved message from index 2: token, body, attempts, deadline, last error.
     for (let i = 0; i < count; i++) {
-      const reply = [1, ...rest.slice(i * 5, i * 5 + 5)] as ReserveReply;
-      const delivery = await this.toDelivery(agent, reply);
+      const delivery = await this.toDelivery(agent, reply, 2 + i * 5);
       if (delivery) next.push(delivery);
     }
     if (next.length === 0) {
-      // Nothing due (or only bodies that were dead-lettered as malformed): wait for one.
-      const first = count === 0 ? ([0, rest[0], rest[1]] as ReserveReply) : undefined;
-      const one = await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, first);
+      // Nothing due (or only bodies that were dead-lettered as malformed): wait for one. With
+      // nothing reserved, the reply is {acks, 0, next due, now}: a reserve reply from index 1.
+      const one =
+        count === 0
+          ? await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal, reply, 1)
+          : await this.reserve(agent, visibilityTimeoutMs, waitMs, options.signal);
       if (one) next.push(one);
     }
     return { acknowledged, next };
@@ -329,6 +336,25 @@ export class RedisMessageCoordinator extends MessageCoordinator {
       [token, parsed.messageId, this.options.limits.dedupWindowMs],
     );
     return result === 1;
+  }
+
+  /** Releases the tokens' reservations in one script call (see {@link MessageCoordinator.release}). */
+  override async release(agentId: AgentId, tokens: readonly string[]): Promise<number> {
+    const agent = validateAgentId(agentId, 'agentId');
+    if (!Array.isArray(tokens))
+      throw new ValidationError('tokens', 'isArray', 'must be an array of delivery tokens');
+    const args: string[] = [];
+    for (const token of tokens as readonly string[]) {
+      args.push(token, validateToken(token).messageId);
+    }
+    if (args.length === 0) return 0;
+    const keys = this.keys.queue(agent);
+    return (await this.run(
+      'release',
+      QueueScripts.release,
+      [...readyKeys(keys), keys.reserved, keys.bodies, keys.wake],
+      args,
+    )) as number;
   }
 
   async nack(
@@ -680,55 +706,68 @@ export class RedisMessageCoordinator extends MessageCoordinator {
 
   /**
    * Reserves the next due message, waiting on the agent's wake marker up to `waitMs` while
-   * none is due. `first` is a reserve reply already in hand (from ack-and-reserve).
+   * none is due. `first` is a reserve reply already in hand (from ack-and-reserve), starting at
+   * index `at` of it.
    */
   private async reserve(
     agent: ResolvedAgentId,
     visibilityTimeoutMs: number,
     waitMs: number,
     signal: AbortSignal | undefined,
-    first?: ReserveReply,
+    first?: ReplyValues,
+    at = 0,
   ): Promise<ReceivedMessage | null> {
-    const keys = this.keys.queue(agent);
+    const queue = this.queueOf(agent);
     const giveUpAt = Date.now() + waitMs;
     let reply = first;
+    let from = at;
     for (;;) {
-      reply ??= (await this.run('receive', QueueScripts.reserve, reserveKeys(keys), [
-        visibilityTimeoutMs,
-        PROMOTE_BATCH_SIZE,
-      ])) as ReserveReply;
-      if (reply[0] === 1) {
-        const delivery = await this.toDelivery(agent, reply);
+      if (reply === undefined) {
+        reply = (await this.run('receive', QueueScripts.reserve, queue.reserveKeys, [
+          visibilityTimeoutMs,
+          PROMOTE_BATCH_SIZE,
+        ])) as ReplyValues;
+        from = 0;
+      }
+      // {1, token, stored, attempts, deadline, last error} or {0, next due, now}
+      if (reply[from] === 1) {
+        const delivery = await this.toDelivery(agent, reply, from + 1);
         if (delivery) return delivery;
         reply = undefined;
         continue;
       }
       const left = giveUpAt - Date.now();
       if (left <= 0 || signal?.aborted) return null;
-      const nextDue = Number(reply[1]);
-      const untilDue = nextDue >= 0 ? Math.max(1, nextDue - Number(reply[2])) : left;
+      const nextDue = Number(reply[from + 1]);
+      const untilDue = nextDue >= 0 ? Math.max(1, nextDue - Number(reply[from + 2])) : left;
       reply = undefined;
-      await this.waiter.wait(keys.wake, Math.min(left, untilDue), signal);
+      await this.waiter.wait(queue.keys.wake, Math.min(left, untilDue), signal);
     }
   }
 
+  /**
+   * The delivery of one reserved message, from the five reply values at `at`: token, stored
+   * body, attempts, deadline, last error. A message that cannot be read is dead-lettered
+   * (`null`).
+   */
   private async toDelivery(
     agent: ResolvedAgentId,
-    reply: ReserveReply,
+    reply: ReplyValues,
+    at: number,
   ): Promise<ReceivedMessage | null> {
-    const token = String(reply[1]);
+    const token = String(reply[at]);
     // An id planted by something else may be no valid message id: then the token could never
     // be acked or nacked, and the message would cycle through expiry instead of dead-lettering.
     const issued = parseToken(token);
     let queueMessage: QueueMessage;
     try {
       if (!issued) throw new MalformedBodyError('message id in the queue is malformed');
-      const lastError = reply[5] ? String(reply[5]) : undefined;
+      const lastError = reply[at + 4] ? String(reply[at + 4]) : undefined;
       queueMessage = decodeStored(
-        String(reply[2]),
+        String(reply[at + 1]),
         issued.messageId,
         agent,
-        Number(reply[3]),
+        Number(reply[at + 2]),
         lastError,
       );
     } catch (error) {
@@ -745,7 +784,7 @@ export class RedisMessageCoordinator extends MessageCoordinator {
         );
       return null;
     }
-    return { token, queueMessage, visibilityDeadline: new Date(Number(reply[4])).toISOString() };
+    return { token, queueMessage, visibilityDeadline: isoTime(Number(reply[at + 3])) };
   }
 
   private async giveBack(
@@ -776,11 +815,40 @@ export class RedisMessageCoordinator extends MessageCoordinator {
   }
 
   private ensureReady(): Promise<void> {
-    this.ready ??= this.checkLayout().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
+    this.ready ??= this.checkLayout().then(
+      () => {
+        this.isReady = true;
+      },
+      (error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      },
+    );
     return this.ready;
+  }
+
+  /** {@link ensureReady} for a receive path: nothing to wait for once the layout was checked. */
+  private whenReady(operation: string): Promise<void> | undefined {
+    return this.isReady ? undefined : this.guard(operation, () => this.ensureReady());
+  }
+
+  /** The keys of an agent's queue and the key lists of its hot scripts, built once per agent. */
+  private queueOf(agent: ResolvedAgentId): QueueHandle {
+    // By type, then instance: no string is built to look one up.
+    let instances = this.queues.get(agent.type);
+    let queue = instances?.get(agent.instance);
+    if (!queue) {
+      const keys = this.keys.queue(agent);
+      queue = { keys, reserveKeys: reserveKeys(keys), ackAndReserveKeys: ackAndReserveKeys(keys) };
+      // Bounded: a process receiving for more agents than this rebuilds the lists of the others.
+      if (!instances || instances.size >= MAX_CACHED_QUEUES) {
+        if (this.queues.size >= MAX_CACHED_QUEUES) this.queues.clear();
+        instances = new Map();
+        this.queues.set(agent.type, instances);
+      }
+      instances.set(agent.instance, queue);
+    }
+    return queue;
   }
 
   private async checkLayout(): Promise<void> {
@@ -816,10 +884,9 @@ export class RedisMessageCoordinator extends MessageCoordinator {
 }
 
 /**
- * Reply of reserve-message: `{1, token, stored, attempts, deadline, lastError or ''}` or
- * `{0, nextDue, now}`.
+ * A script's reply as ioredis returns it. A reserve reply, alone or after an ack result, is
+ * `{1, token, stored, attempts, deadline, lastError or ''}` or `{0, nextDue, now}`.
  */
-type ReserveReply = [number, string | number, string | number, number?, number?, string?];
 
 /** Whether a queue index entry names a reply inbox (`_replies/…`). */
 function isReplyInbox(member: string): boolean {
@@ -836,3 +903,15 @@ function isReadableBatch(messages: unknown): boolean {
   if (!Array.isArray(messages) || messages.length === 0) return false;
   return (messages as unknown[]).every((item) => isObject(item) && isObject(item.message));
 }
+
+type ReplyValues = (string | number)[];
+
+/** An agent's queue keys with the key lists of the scripts the receive path runs. */
+interface QueueHandle {
+  keys: QueueKeys;
+  reserveKeys: string[];
+  ackAndReserveKeys: string[];
+}
+
+/** Agent types, and instances of one type, whose key lists a coordinator keeps built. */
+const MAX_CACHED_QUEUES = 1_000;

@@ -8,6 +8,8 @@ import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-m
  * @internal
  */
 export interface AgentMessageContextHooks {
+  /** The handler's signal (made when first asked for). */
+  readonly signal: AbortSignal;
   extend(visibilityTimeoutMs?: number): Promise<boolean>;
   reply(payload: JsonObject): Promise<MessageResult>;
 }
@@ -26,14 +28,17 @@ export class AgentMessageContext<P extends JsonObject = JsonObject> {
     /** The agent handling the message. */
     readonly agentId: ResolvedAgentId,
     private readonly delivery: ReceivedMessage,
-    /**
-     * Fires when the handler should stop: the shutdown grace period ran out, the
-     * reservation was lost to another consumer, or the handler's `timeoutMs` passed.
-     * `signal.reason` says which.
-     */
-    readonly signal: AbortSignal,
     private readonly hooks: AgentMessageContextHooks,
   ) {}
+
+  /**
+   * Fires when the handler should stop: the shutdown grace period ran out, the
+   * reservation was lost to another consumer, or the handler's `timeoutMs` passed.
+   * `signal.reason` says which.
+   */
+  get signal(): AbortSignal {
+    return this.hooks.signal;
+  }
 
   /** The message being handled. */
   get message(): AgentMessage<P> {

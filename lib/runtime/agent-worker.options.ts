@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors';
 import type { AgentId, ResolvedAgentId } from '../common/agent-id';
 import type { AgentMessage } from '../messaging/models/agent-message';
 import type { FailureType } from '../messaging/models/message.enums';
+import { MAX_RECEIVE_MANY } from '../messaging/redis-message-coordinator';
 import { validateAgentId } from '../messaging/outgoing-message';
 import type { MessageHandledEvent, MessageReceivedEvent } from './agent-worker.events';
 
@@ -78,6 +79,17 @@ export interface AgentWorkerOptions {
   recoverIntervalMs?: number;
   /** Longest single blocking wait for a message; `close()` also interrupts it. Default 1 000 ms. */
   receiveWaitMs?: number;
+  /**
+   * Messages reserved ahead of the handlers, 0–500, so that a quick handler finds its next
+   * message waiting instead of a round trip away. Each waits its turn in order of reservation
+   * (a higher-priority message sent meanwhile waits behind at most this many), and stays
+   * reserved to this worker while it waits: it is extended like a running handler's message,
+   * and judged against its `expiresAt` when its handler starts. `close()` gives the ones not
+   * started back to the front of the queue, without counting a delivery attempt. Suits many
+   * quick messages; leave it at 0 for slow handlers, whose messages another worker could take.
+   * Default 0.
+   */
+  prefetch?: number;
   /** Pause after a Redis failure before the loop tries again. Default 500 ms. */
   errorBackoffMs?: number;
   /**
@@ -115,6 +127,8 @@ export interface WorkerTimings {
   recoverIntervalMs: number;
   /** See {@link AgentWorkerOptions.receiveWaitMs}. */
   receiveWaitMs: number;
+  /** See {@link AgentWorkerOptions.prefetch}. */
+  prefetch: number;
   /** See {@link AgentWorkerOptions.errorBackoffMs}. */
   errorBackoffMs: number;
 }
@@ -130,6 +144,7 @@ export const DEFAULT_WORKER_TIMINGS: Readonly<WorkerTimings> = Object.freeze({
   shutdownTimeoutMs: 10_000,
   recoverIntervalMs: 5_000,
   receiveWaitMs: 1_000,
+  prefetch: 0,
   errorBackoffMs: 500,
 });
 
@@ -167,6 +182,7 @@ export function assertWorkerTimings(timings: WorkerTimings, label: string): Work
   assertInteger(timings.shutdownTimeoutMs, field('shutdownTimeoutMs'), 0, DAY_MS);
   assertInteger(timings.recoverIntervalMs, field('recoverIntervalMs'), 0, DAY_MS);
   assertInteger(timings.receiveWaitMs, field('receiveWaitMs'), 1, 60_000);
+  assertInteger(timings.prefetch, field('prefetch'), 0, MAX_RECEIVE_MANY);
   assertInteger(timings.errorBackoffMs, field('errorBackoffMs'), 1, 60_000);
   return timings;
 }

@@ -1,9 +1,4 @@
-import {
-  ErrorCode,
-  HandlerTimeoutError,
-  OperationAbortedError,
-  ReservationLostError,
-} from '../errors';
+import { ErrorCode, OperationAbortedError } from '../errors';
 import { ERROR_REPLY_TAG, errorReplyPayload } from '../messaging/error-reply';
 import type { MessageCoordinator } from '../messaging/message-coordinator';
 import { formatAgentId } from '../common/agent-id';
@@ -11,14 +6,13 @@ import type { AgentMessage, JsonObject } from '../messaging/models/agent-message
 import { FailureType, MessagePriority, MessageType } from '../messaging/models/message.enums';
 import type { MessageResult, ReceivedMessage } from '../messaging/models/queue-message';
 import { AgentMessageContext } from './agent-message.context';
-import type { MessageOutcome } from './agent-worker.events';
+import { handledEvent, receivedEvent, type MessageOutcome } from './agent-worker.events';
 import type { ResolvedWorkerOptions } from './agent-worker.options';
 import { classifyFailure, describeError, type HandlerFailure } from './error-classification';
+import { extendIntervalOf, HandlerRun, type HandlerRunHost } from './handler-run';
 import type { AgentHandlerEntry, AgentHandlerSet } from './message-handler';
 import { replyIdOf, toPayload } from './message-replies';
-
-/** Smallest gap between automatic reservation extensions. */
-const MIN_EXTEND_INTERVAL_MS = 5;
+import { TimerWheel, type TimerLane } from './timer-wheel';
 
 /** The result of running a handler, before the message is settled. */
 type HandlerResult = { ok: true; value: unknown } | { ok: false; failure: HandlerFailure };
@@ -41,36 +35,55 @@ export type Acknowledge = (token: string) => Promise<boolean>;
  * Handles one delivery end to end: finds the handler, runs it with automatic reservation
  * extension, then acks, answers or nacks, reporting to the worker's instrumentation.
  * Never rejects.
+ *
+ * The extensions and time limits of every running handler share one {@link TimerWheel}, and
+ * each run's signal is made only when its handler asks for it: a handler that returns quickly
+ * costs one small object and no timer, controller or listener.
  */
-export class MessageDispatcher {
+export class MessageDispatcher implements HandlerRunHost {
+  /** @internal the lane of the automatic reservation extensions */
+  readonly extensions: TimerLane<HandlerRun>;
+  private readonly timeLimits = new Map<number, TimerLane<HandlerRun>>();
+  /** Runs whose handler has not settled yet, for shutdown to abandon. */
+  private readonly running = new Set<HandlerRun>();
+  private readonly watched = new WeakSet<AbortSignal>();
+
+  /**
+   * @param wheel the timer wheel the runs' deadlines go on (the worker shares its own)
+   */
   constructor(
-    private readonly coordinator: MessageCoordinator,
-    private readonly options: ResolvedWorkerOptions,
+    /** @internal */
+    readonly coordinator: MessageCoordinator,
+    /** @internal */
+    readonly options: ResolvedWorkerOptions,
     private readonly handlers: AgentHandlerSet,
-  ) {}
+    private readonly wheel = new TimerWheel(),
+  ) {
+    this.extensions = wheel.lane(extendIntervalOf(options.visibilityTimeoutMs), (run) =>
+      run.extendWhenDue(),
+    );
+  }
 
   /**
    * @param abandon fires when shutdown stops waiting for this delivery: the handler is told
    *   to stop and the message is left reserved, to be recovered by the next consumer
    * @param acknowledge settles a handled message
+   * @param heldMs how long the delivery waited in the worker's prefetch buffer after it was
+   *   reserved (its deadline is judged at the time its handler starts)
    */
   async dispatch(
     delivery: ReceivedMessage,
     abandon: AbortSignal,
     acknowledge: Acknowledge,
+    heldMs = 0,
   ): Promise<void> {
-    const { agent, instrumentation, logger } = this.options;
-    const started = performance.now();
+    const { agent, instrumentation } = this.options;
+    const started = instrumentation.handled ? performance.now() : 0;
     const message = delivery.queueMessage.message;
-    const base = {
-      agentId: agent,
-      messageId: message.messageId,
-      messageType: message.messageType,
-      attempt: delivery.queueMessage.deliveryAttempts + 1,
-      ...(message.correlationId ? { correlationId: message.correlationId } : {}),
-    };
-    instrumentation.received?.(base);
-    const expired = expiryOf(delivery, this.options.visibilityTimeoutMs);
+    const base =
+      instrumentation.received || instrumentation.handled ? receivedEvent(agent, delivery) : null;
+    if (base) instrumentation.received?.(base);
+    const expired = expiryOf(delivery, this.options.visibilityTimeoutMs, heldMs);
     const handler = expired === undefined ? this.handlers.handlerFor(message) : undefined;
     let settlement: Settlement;
     let failed = false;
@@ -98,18 +111,27 @@ export class MessageDispatcher {
         ? { outcome: 'unsettled', error: 'shutdown grace period ran out; left for recovery' }
         : await this.settle(handler, delivery, result, acknowledge);
     }
-    const { cause, ...settled } = settlement;
-    const line = `${formatAgentId(agent)}: message ${message.messageId} ${settled.outcome}: ${settled.error}`;
     // Retries are routine; what ends a message or leaves it unsettled needs a look.
-    if (settled.outcome === 'retried') logger.debug(line);
-    else if (settled.outcome !== 'acked') logger.warn(line, cause);
-    instrumentation.handled?.({
-      ...base,
-      ...settled,
-      handled: handler !== undefined,
-      failed,
-      durationMs: performance.now() - started,
-    });
+    if (settlement.outcome !== 'acked') this.log(message, settlement);
+    if (base && instrumentation.handled) {
+      const durationMs = performance.now() - started;
+      instrumentation.handled(
+        handledEvent(
+          base,
+          settlement.outcome,
+          settlement.error,
+          handler !== undefined,
+          failed,
+          durationMs,
+        ),
+      );
+    }
+  }
+
+  private log(message: AgentMessage, { outcome, error, cause }: Settlement): void {
+    const line = `${formatAgentId(this.options.agent)}: message ${message.messageId} ${outcome}: ${error}`;
+    if (outcome === 'retried') this.options.logger.debug(line);
+    else this.options.logger.warn(line, cause);
   }
 
   private async run(
@@ -117,86 +139,82 @@ export class MessageDispatcher {
     delivery: ReceivedMessage,
     abandon: AbortSignal,
   ): Promise<HandlerResult> {
-    const { agent, visibilityTimeoutMs: visibility, instrumentation, logger } = this.options;
+    const { agent, instrumentation } = this.options;
     const message = delivery.queueMessage.message;
-    const controller = new AbortController();
-    const stopOnAbandon = (): void =>
-      controller.abort(
-        new OperationAbortedError('message handler', 'shutdown grace period ran out'),
-      );
-    abandon.addEventListener('abort', stopOnAbandon, { once: true });
-    let lost = false;
-    const extend = async (ms = visibility): Promise<boolean> => {
-      const kept = await this.coordinator.extend(agent, delivery.token, ms);
-      if (!kept) {
-        lost = true;
-        if (!controller.signal.aborted)
-          controller.abort(new ReservationLostError(message.messageId));
-      }
-      return kept;
-    };
-    const context = new AgentMessageContext(agent, delivery, controller.signal, {
-      extend,
-      reply: (payload) => this.reply(message, payload),
-    });
-    let extending = false;
-    // Extends until the handler settles, also once its signal fired (timeout, shutdown): a
-    // message stays reserved while any handler of it runs. Only a lost reservation stops it.
-    const extender = setInterval(
-      () => {
-        if (extending || lost) return;
-        extending = true;
-        extend()
-          .catch((error: Error) =>
-            logger.warn(`extend of ${message.messageId} failed: ${error.message}`),
-          )
-          .finally(() => (extending = false));
-      },
-      Math.max(MIN_EXTEND_INTERVAL_MS, Math.floor(visibility / 3)),
-    );
-    extender.unref();
-    let timer: NodeJS.Timeout | undefined;
-    // A handler that throws synchronously fails like one that rejects.
-    const invoke = (): Promise<unknown> =>
-      new Promise((resolve) => resolve(handler.handle(message.payload, context)));
+    const run = new HandlerRun(this, delivery, abandon);
+    this.watch(abandon);
+    const context = new AgentMessageContext(agent, delivery, run);
+    const limit = handler.timeoutMs ?? this.options.handlerTimeoutMs;
+    // Past the limit the handler is asked to stop, but its message is settled only once it
+    // has: the extensions keep the reservation meanwhile, so no retry (in this process or
+    // another) runs beside a handler that ignores its signal.
+    const timeLimit = limit === undefined ? undefined : this.timeLimitLane(limit);
+    this.running.add(run);
+    this.extensions.add(run);
+    timeLimit?.add(run);
+    let result: HandlerResult;
     try {
-      const work = (
-        instrumentation.aroundHandler
-          ? instrumentation.aroundHandler(agent, message, invoke)
-          : invoke()
-      )
-        .then((value): HandlerResult => ({ ok: true, value }))
-        .catch((error: unknown): HandlerResult => ({
-          ok: false,
-          failure: classifyFailure(error, this.options.classifyError),
-        }));
-      const limit = handler.timeoutMs ?? this.options.handlerTimeoutMs;
-      if (limit === undefined) return await work;
-      // Past the limit the handler is asked to stop, but its message is settled only once it
-      // has: the extender keeps the reservation meanwhile, so no retry (in this process or
-      // another) runs beside a handler that ignores its signal.
-      let timedOut: HandlerTimeoutError | undefined;
-      timer = setTimeout(() => {
-        timedOut = new HandlerTimeoutError(message.messageId, limit);
-        controller.abort(timedOut);
-      }, limit);
-      timer.unref();
-      const result = await work;
-      if (result.ok || !timedOut || result.failure.failure === FailureType.PERMANENT) return result;
-      return {
-        ok: false,
-        failure: {
-          failure: FailureType.TIMEOUT,
-          code: timedOut.code,
-          reason: describeError(timedOut),
-          cause: timedOut,
-        },
-      };
+      let value: unknown;
+      if (instrumentation.aroundHandler) {
+        value = await instrumentation.aroundHandler(
+          agent,
+          message,
+          // A handler that throws synchronously fails like one that rejects.
+          () => new Promise((resolve) => resolve(handler.handle(message.payload, context))),
+        );
+      } else {
+        value = handler.handle(message.payload, context);
+        // A handler that returns at once costs no extra turn.
+        if (typeof (value as { then?: unknown } | null | undefined)?.then === 'function') {
+          value = await value;
+        }
+      }
+      result = { ok: true, value };
+    } catch (error) {
+      result = { ok: false, failure: classifyFailure(error, this.options.classifyError) };
     } finally {
-      clearInterval(extender);
-      clearTimeout(timer);
-      abandon.removeEventListener('abort', stopOnAbandon);
+      this.running.delete(run);
+      this.extensions.delete(run);
+      timeLimit?.delete(run);
     }
+    const timedOut = run.timedOut;
+    if (result.ok || !timedOut || result.failure.failure === FailureType.PERMANENT) return result;
+    return {
+      ok: false,
+      failure: {
+        failure: FailureType.TIMEOUT,
+        code: timedOut.code,
+        reason: describeError(timedOut),
+        cause: timedOut,
+      },
+    };
+  }
+
+  /** The lane of the handler time limit `limit`, made on first use. */
+  private timeLimitLane(limit: number): TimerLane<HandlerRun> {
+    let lane = this.timeLimits.get(limit);
+    if (!lane) {
+      lane = this.wheel.lane(limit, (run) => run.timeOut(limit));
+      this.timeLimits.set(limit, lane);
+    }
+    return lane;
+  }
+
+  /** Listens once to each shutdown signal: when it fires, the runs it covers are told to stop. */
+  private watch(abandon: AbortSignal): void {
+    if (this.watched.has(abandon)) return;
+    this.watched.add(abandon);
+    abandon.addEventListener(
+      'abort',
+      () => {
+        const reason = new OperationAbortedError(
+          'message handler',
+          'shutdown grace period ran out',
+        );
+        for (const run of this.running) if (run.abandon === abandon) run.abort(reason);
+      },
+      { once: true },
+    );
   }
 
   private async settle(
@@ -300,8 +318,11 @@ export class MessageDispatcher {
     }
   }
 
-  /** Sends the RESPONSE under an id derived from the request, so a redelivery cannot answer twice. */
-  private reply(request: AgentMessage, payload: JsonObject, tag?: string): Promise<MessageResult> {
+  /**
+   * @internal Sends the RESPONSE under an id derived from the request, so a redelivery cannot
+   * answer twice.
+   */
+  reply(request: AgentMessage, payload: JsonObject, tag?: string): Promise<MessageResult> {
     if (!request.replyTo) {
       return Promise.resolve({
         messageId: '',
@@ -336,16 +357,22 @@ function needsReply(message: AgentMessage, handler: AgentHandlerEntry): boolean 
  * reserved with `visibilityTimeoutMs`, so `visibilityDeadline - visibilityTimeoutMs` is the
  * reservation time as Redis saw it. Comparing with that rather than this process's clock
  * means a worker with a skewed clock judges like every other worker; only the sender's own
- * skew (it wrote `expiresAt`) remains.
+ * skew (it wrote `expiresAt`) remains. A delivery that then waited `heldMs` in the worker's
+ * prefetch buffer is judged at the time its handler would start: the reservation time plus
+ * that wait, measured on this process's monotonic clock.
  */
 export function expiryOf(
   delivery: ReceivedMessage,
   visibilityTimeoutMs: number,
+  heldMs = 0,
 ): string | undefined {
   const expiresAt = delivery.queueMessage.message.expiresAt;
   if (expiresAt === undefined) return undefined;
   const deadline = Date.parse(expiresAt);
   const reservedAt = Date.parse(delivery.visibilityDeadline) - visibilityTimeoutMs;
-  if (!(reservedAt > deadline)) return undefined;
-  return `expired: its deadline ${expiresAt} passed before it was reserved at ${new Date(reservedAt).toISOString()} (Redis clock)`;
+  if (!(reservedAt + heldMs > deadline)) return undefined;
+  const reserved = new Date(reservedAt).toISOString();
+  return heldMs > 0
+    ? `expired: its deadline ${expiresAt} passed before its handler could start, ${Math.round(heldMs)} ms after it was reserved at ${reserved} (Redis clock)`
+    : `expired: its deadline ${expiresAt} passed before it was reserved at ${reserved} (Redis clock)`;
 }

@@ -28,6 +28,7 @@ export type AgentConsumerOptions = Pick<
   | 'shutdownTimeoutMs'
   | 'recoverIntervalMs'
   | 'receiveWaitMs'
+  | 'prefetch'
   | 'errorBackoffMs'
 >;
 

@@ -34,7 +34,10 @@ export function createAgentWorker(agent: AgentDefinition, deps: AgentWorkerDeps)
       instrumentation: {
         received: (event) => events.emitReceived(event),
         handled: (event) => events.emitHandled(event),
-        aroundHandler: (id, message, run) => tracing.traceHandler(id, message, run),
+        // Without tracing, no wrapper around each handler call.
+        aroundHandler: tracing.enabled
+          ? (id, message, run) => tracing.traceHandler(id, message, run)
+          : undefined,
       },
     },
     handlersOf(agent),

@@ -52,6 +52,20 @@ describe('AgentCoordinationMetrics', () => {
     expect(metrics.forAgent(agentId).acked).toBe(1);
   });
 
+  it('counts events that name the same agent with different id objects together', () => {
+    const events = new AgentMessageEvents();
+    const metrics = new AgentCoordinationMetrics(events, resolveModuleOptions({ connection }));
+    events.emitHandled(handled('acked', 1));
+    events.emitHandled({
+      ...handled('acked', 2),
+      agentId: { type: 'metered', instance: 'default' },
+    });
+    events.emitHandled(handled('acked', 3));
+    expect(metrics.snapshot()).toEqual({
+      'metered/default': expect.objectContaining({ acked: 3 }),
+    });
+  });
+
   it('without Prometheus export, the text exposition is empty', async () => {
     const metrics = new AgentCoordinationMetrics(
       new AgentMessageEvents(),

@@ -190,6 +190,18 @@ describe('coordinator tracing hooks (real Redis)', () => {
     ackAndReceiveMany.mockRestore();
   });
 
+  it('hands a release to the wrapped coordinator', async () => {
+    await traced.sendMessage(sender, a, event({ n: 'released' }));
+    const release = jest.spyOn(inner, 'release');
+    const delivery = await traced.receive(a, 1_000);
+    expect(await traced.release(a, [delivery!.token])).toBe(1);
+    expect(release).toHaveBeenCalledWith(a, [delivery!.token]);
+    const again = await traced.receive(a, 1_000);
+    expect(again!.queueMessage.deliveryAttempts).toBe(0);
+    expect(await traced.ack(a, again!.token)).toBe(true);
+    release.mockRestore();
+  });
+
   it('leaves messages alone when tracing is off, and gives up the trace when the tags are full', async () => {
     const off = AgentTracing.create(null);
     expect(off.enabled).toBe(false);
