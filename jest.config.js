@@ -10,6 +10,11 @@ const base = {
   // Stryker's sandbox copies the whole package there while a mutation run is going.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   setupFiles: ['<rootDir>/test/support/seed.ts'],
+  // The documentation's snippets (docs/snippets) import the package by name.
+  moduleNameMapper: {
+    '^tta-agent-coordination$': '<rootDir>/lib/index.ts',
+    '^tta-agent-coordination/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };
 
 module.exports = {
