@@ -21,7 +21,7 @@ module.exports = {
   collectCoverageFrom: ['lib/**/*.ts', '!lib/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   // Every line, branch, function and statement of lib/ is covered; an `istanbul ignore` needs
-  // a one-line reason next to it (see README "Quality gates").
+  // a one-line reason next to it (see docs/QUALITY.md, "Quality gates").
   coverageThreshold: {
     global: { statements: 100, branches: 100, functions: 100, lines: 100 },
   },
