@@ -10,13 +10,18 @@ const base = {
   // Stryker's sandbox copies the whole package there while a mutation run is going.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   setupFiles: ['<rootDir>/test/support/seed.ts'],
+  // The documentation's snippets (docs/snippets) import the package by name.
+  moduleNameMapper: {
+    '^tta-agent-coordination$': '<rootDir>/lib/index.ts',
+    '^tta-agent-coordination/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };
 
 module.exports = {
   collectCoverageFrom: ['lib/**/*.ts', '!lib/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   // Every line, branch, function and statement of lib/ is covered; an `istanbul ignore` needs
-  // a one-line reason next to it (see README "Quality gates").
+  // a one-line reason next to it (see docs/QUALITY.md, "Quality gates").
   coverageThreshold: {
     global: { statements: 100, branches: 100, functions: 100, lines: 100 },
   },

@@ -13,6 +13,11 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  // The documentation's snippets (docs/snippets) import the package by name.
+  moduleNameMapper: {
+    '^tta-agent-coordination$': join(__dirname, 'lib/index.ts'),
+    '^tta-agent-coordination/testing$': join(__dirname, 'lib/testing/index.ts'),
+  },
   testPathIgnorePatterns: [
     '/node_modules/',
     '<rootDir>/test/cluster/',

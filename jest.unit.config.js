@@ -4,4 +4,9 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/test/unit/**/*.spec.ts'],
+  // The documentation's snippets (docs/snippets) import the package by name.
+  moduleNameMapper: {
+    '^tta-agent-coordination$': '<rootDir>/lib/index.ts',
+    '^tta-agent-coordination/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };
