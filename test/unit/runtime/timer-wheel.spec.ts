@@ -1,9 +1,24 @@
 import { TimerWheel } from '../../../lib/runtime/timer-wheel';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/*
+ * On jest's fake clock (timers and `performance.now()` together): the assertions that something
+ * has not fired yet would flake on a real clock, whose 5 ms sleep can last 50 ms on a loaded
+ * machine.
+ */
+const sleep = (ms: number): void => {
+  jest.advanceTimersByTime(ms);
+};
 
 describe('TimerWheel', () => {
-  it('hands each entry to its lane once it is due, in the order added, and never one cancelled', async () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('hands each entry to its lane once it is due, in the order added, and never one cancelled', () => {
     const wheel = new TimerWheel();
     const due: string[] = [];
     const lane = wheel.lane<string>(20, (entry) => due.push(entry));
@@ -12,28 +27,28 @@ describe('TimerWheel', () => {
     lane.add('c');
     lane.delete('b');
     expect(lane.size).toBe(2);
-    await sleep(5);
+    sleep(5);
     expect(due).toEqual([]);
-    await sleep(60);
+    sleep(60);
     expect(due).toEqual(['a', 'c']);
     expect(lane.size).toBe(0);
   });
 
-  it('moves an entry added again to the back of its lane, with a new deadline', async () => {
+  it('moves an entry added again to the back of its lane, with a new deadline', () => {
     const wheel = new TimerWheel();
     const due: string[] = [];
     const lane = wheel.lane<string>(30, (entry) => due.push(entry));
     lane.add('first');
     lane.add('second');
-    await sleep(15);
+    sleep(15);
     lane.add('first');
-    await sleep(25);
+    sleep(25);
     expect(due).toEqual(['second']);
-    await sleep(40);
+    sleep(40);
     expect(due).toEqual(['second', 'first']);
   });
 
-  it('fires lanes of different delays from one timer, the shortest first', async () => {
+  it('fires lanes of different delays from one timer, the shortest first', () => {
     const wheel = new TimerWheel();
     const due: string[] = [];
     const slow = wheel.lane<string>(60, (entry) => due.push(`slow ${entry}`));
@@ -41,13 +56,13 @@ describe('TimerWheel', () => {
     slow.add('x');
     // A shorter lane added later re-arms the timer earlier.
     fast.add('y');
-    await sleep(35);
+    sleep(35);
     expect(due).toEqual(['fast y']);
-    await sleep(60);
+    sleep(60);
     expect(due).toEqual(['fast y', 'slow x']);
   });
 
-  it('repeats an entry that its action adds again, until it is cancelled', async () => {
+  it('repeats an entry that its action adds again, until it is cancelled', () => {
     const wheel = new TimerWheel();
     let count = 0;
     const lane = wheel.lane<string>(5, (entry) => {
@@ -55,15 +70,16 @@ describe('TimerWheel', () => {
       lane.add(entry);
     });
     lane.add('tick');
-    await sleep(80);
+    sleep(80);
     lane.delete('tick');
     const seen = count;
     expect(seen).toBeGreaterThanOrEqual(3);
-    await sleep(30);
+    sleep(30);
     expect(count).toBe(seen);
   });
 
   it('does not keep the process alive', () => {
+    jest.useRealTimers();
     const wheel = new TimerWheel();
     const lane = wheel.lane<object>(60_000, () => undefined);
     const hasRef = jest.spyOn(global, 'setTimeout');
